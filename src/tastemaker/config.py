@@ -1,0 +1,157 @@
+"""One typed settings table; precedence is flag > env ``TASTEMAKER_*`` > ``tastemaker.toml`` > default.
+
+Every setting is documented in ``docs/configuration.md`` (a test keeps the two in step) and
+``tastemaker settings`` prints each effective value with where it came from.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tastemaker.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+    secret: bool = False
+
+    @property
+    def type(self) -> type:
+        return type(self.default)
+
+    @property
+    def env_var(self) -> str:
+        return f"TASTEMAKER_{self.name.upper()}"
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("data_dir", "./tastemaker-data", "Folder for the embedded databases; {data_dir} in URLs expands to it"),
+    Setting("event_log_url", "sqlite:///{data_dir}/events.db", "Where events are appended: sqlite://"),
+    Setting("store_url", "sqlite:///{data_dir}/store.db", "Catalog, listens, profiles, playlists: sqlite://"),
+    Setting("archive_url", "{data_dir}/archive", "Parquet archive of all events (Sort-Merge-Bucket layout)"),
+    Setting("host", "127.0.0.1", "Address tastemaker serve listens on"),
+    Setting("port", 8000, "Port tastemaker serve listens on"),
+    Setting("partitions", 8, "Partitions of the event log (fixed when the log is created)"),
+    Setting("log_synchronous", "FULL", "SQLite log fsync policy: FULL survives power loss, NORMAL a process crash"),
+    Setting("log_retention_hours", 0, "Delete log events older than this many hours (0 keeps all)"),
+    Setting("log_retention_bytes", 0, "Delete the oldest log events beyond this many bytes (0 keeps all)"),
+    Setting("max_batch_events", 1000, "Most events accepted in one POST /v1/events"),
+    Setting("max_body_bytes", 16 * 1024 * 1024, "Largest request body accepted, in bytes"),
+    Setting("future_tolerance_s", 3600, "How far in the future an event's ts may be, in seconds"),
+    Setting("consumer_batch_size", 5000, "Events a consumer takes from the log per poll"),
+    Setting("consumer_idle_ms", 5, "How long an idle consumer waits before polling again, in ms"),
+    Setting("short_half_life_days", 7.0, "Half-life of the short-term Taste Profile affinities, in days"),
+    Setting("long_half_life_days", 180.0, "Half-life of the long-term Taste Profile affinities, in days"),
+    Setting("profile_top_k", 200, "Most tracks/artists/genres kept per affinity table in a profile"),
+    Setting("admin_token", "", "A bootstrap admin token accepted besides the stored ones", secret=True),
+)
+BY_NAME = {s.name: s for s in SETTINGS}
+
+
+@dataclass(frozen=True)
+class Resolved:
+    value: Any
+    source: str
+
+
+def _coerce(setting: Setting, raw: Any, source: str) -> Any:
+    target = setting.type
+    if isinstance(raw, target) and not (target is int and isinstance(raw, bool)):
+        return raw
+    try:
+        if target is bool:
+            text = str(raw).strip().lower()
+            if text in {"1", "true", "yes", "on"}:
+                return True
+            if text in {"0", "false", "no", "off"}:
+                return False
+            raise ValueError(text)
+        return target(raw)
+    except (TypeError, ValueError):
+        msg = f"{setting.name} from {source}: {raw!r} is not a valid {target.__name__}"
+        raise ConfigError(msg) from None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        msg = f"{path}: not valid TOML ({exc})"
+        raise ConfigError(msg) from exc
+    unknown = sorted(set(data) - set(BY_NAME))
+    if unknown:
+        msg = f"{path}: unknown setting(s) {', '.join(unknown)}; see `tastemaker settings`"
+        raise ConfigError(msg)
+    return data
+
+
+class Config:
+    """Effective settings with their provenance; read-only once built."""
+
+    def __init__(self, resolved: Mapping[str, Resolved]) -> None:
+        self._resolved = dict(resolved)
+
+    @classmethod
+    def load(
+        cls,
+        flags: Mapping[str, Any] | None = None,
+        *,
+        env: Mapping[str, str] | None = None,
+        toml_path: Path | None = None,
+    ) -> Config:
+        env = os.environ if env is None else env
+        toml_path = toml_path or Path(env.get("TASTEMAKER_CONFIG", "tastemaker.toml"))
+        file_values = _read_toml(toml_path)
+        flags = {k: v for k, v in (flags or {}).items() if v is not None}
+        unknown = sorted(set(flags) - set(BY_NAME))
+        if unknown:
+            msg = f"unknown setting(s) {', '.join(unknown)}"
+            raise ConfigError(msg)
+        resolved: dict[str, Resolved] = {}
+        for setting in SETTINGS:
+            if setting.name in flags:
+                raw, source = flags[setting.name], "flag"
+            elif setting.env_var in env:
+                raw, source = env[setting.env_var], f"env {setting.env_var}"
+            elif setting.name in file_values:
+                raw, source = file_values[setting.name], f"file {toml_path}"
+            else:
+                raw, source = setting.default, "default"
+            resolved[setting.name] = Resolved(_coerce(setting, raw, source), source)
+        return cls(resolved)
+
+    def __getitem__(self, name: str) -> Any:
+        value = self._resolved[name].value
+        if isinstance(value, str) and "{data_dir}" in value:
+            return value.replace("{data_dir}", str(self.data_dir))
+        return value
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self._resolved["data_dir"].value)
+
+    def source(self, name: str) -> str:
+        return self._resolved[name].source
+
+    def shown(self, name: str) -> str:
+        """The value as printed for people: secrets masked."""
+        value = self[name]
+        if BY_NAME[name].secret and value:
+            return "********"
+        return str(value)
+
+    def with_overrides(self, **values: Any) -> Config:
+        resolved = dict(self._resolved)
+        for name, value in values.items():
+            resolved[name] = Resolved(_coerce(BY_NAME[name], value, "override"), "override")
+        return Config(resolved)

@@ -1,0 +1,1 @@
+"""Listening events: the schema, the EventLog contract and its backends."""

@@ -1,0 +1,86 @@
+"""The EventLog contract: an ordered, durable, partitioned log with consumer groups.
+
+Every backend (``sqlite://`` embedded, ``kafka://`` at scale) passes ``tests/contracts/test_event_log.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import NamedTuple, Protocol, runtime_checkable
+
+import mmh3
+
+from tastemaker.events.schema import Event
+
+
+class Offset(NamedTuple):
+    partition: int
+    offset: int
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    partition: int
+    offset: int
+    event: Event
+
+
+@dataclass(slots=True)
+class Batch:
+    records: list[Record] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def next_offsets(self) -> dict[int, int]:
+        """What to commit once this batch is handled: per partition, the offset after its last record."""
+        result: dict[int, int] = {}
+        for record in self.records:
+            if record.offset + 1 > result.get(record.partition, -1):
+                result[record.partition] = record.offset + 1
+        return result
+
+
+def partition_for(user_id: str, partitions: int) -> int:
+    """The partition of a user's events: murmur3_32 of the UTF-8 user id, mod the partition count.
+
+    Stable across processes, machines and backends (Python's ``hash()`` is salted per process).
+    """
+    return int(mmh3.hash(user_id.encode(), 0, signed=False)) % partitions
+
+
+@runtime_checkable
+class EventLog(Protocol):
+    """Ordered per partition, durable, idempotent on ``event_id``.
+
+    - ``append`` returns only once every event is durable (survives kill -9; with the default
+      settings a power loss too). An event whose ``event_id`` is already in the log is not stored
+      again: its existing offset is returned, so clients may retry freely.
+    - A group reads each partition in offset order. ``poll`` continues from where this handle's
+      last ``poll`` ended; a fresh handle starts at the group's committed offsets (0 if none).
+    - ``commit`` stores, per partition, the offset of the *next* event to read. Consumers commit
+      only after their sink has flushed, so a crash in between re-delivers (at-least-once) and
+      the idempotent sinks make it exactly-once downstream.
+    """
+
+    partitions: int
+
+    def append(self, events: Sequence[Event]) -> list[Offset]: ...
+
+    def poll(self, group: str, max_events: int, *, partitions: Collection[int] | None = None) -> Batch: ...
+
+    def commit(self, group: str, offsets: Mapping[int, int]) -> None: ...
+
+    def committed(self, group: str) -> dict[int, int]: ...
+
+    def end_offsets(self) -> dict[int, int]: ...
+
+    def lag(self, group: str) -> int: ...
+
+    def groups(self) -> list[str]: ...
+
+    def enforce_retention(self, *, max_age: timedelta | None = None, max_bytes: int | None = None) -> int: ...
+
+    def close(self) -> None: ...

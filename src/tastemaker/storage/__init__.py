@@ -1,0 +1,1 @@
+"""Storage: the Store contract and its backends (catalog, listens, profiles, playlists, features, labels)."""

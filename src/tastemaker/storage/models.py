@@ -1,0 +1,71 @@
+"""Rows of the Store, as msgspec Structs. Every table is reached by its partition key only."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import msgspec
+
+
+class Track(msgspec.Struct, kw_only=True, omit_defaults=True):
+    track_id: str
+    name: str
+    artist_id: str | None = None
+    artist_name: str | None = None
+    album_id: str | None = None
+    album_name: str | None = None
+    duration_ms: int | None = None
+    release_date: str | None = None
+    genres: list[str] = []
+    isrc: str | None = None
+    popularity: float | None = None
+    recording_mbid: str | None = None
+
+
+class Artist(msgspec.Struct, kw_only=True, omit_defaults=True):
+    artist_id: str
+    name: str
+    genres: list[str] = []
+    mbid: str | None = None
+
+
+class Album(msgspec.Struct, kw_only=True, omit_defaults=True):
+    album_id: str
+    name: str
+    artist_id: str | None = None
+    artist_name: str | None = None
+    release_date: str | None = None
+
+
+class Listen(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """One play or skip in a user's history; ``event_id`` makes writing it idempotent."""
+
+    user_id: str
+    event_id: str
+    ts: datetime
+    track_id: str
+    kind: str = "play"
+    ms_played: int = 0
+    track_name: str | None = None
+    artist_name: str | None = None
+    album_name: str | None = None
+    context: str | None = None
+
+
+class Playlist(msgspec.Struct, kw_only=True, omit_defaults=True):
+    user_id: str
+    kind: str
+    playlist_id: str
+    name: str
+    track_ids: list[str] = []
+    description: str | None = None
+    updated_at: datetime | None = None
+    extra: dict[str, Any] = {}
+
+
+class User(msgspec.Struct, kw_only=True, omit_defaults=True):
+    name: str
+    token_hash: str
+    admin: bool = False
+    created_at: datetime | None = None

@@ -1,0 +1,83 @@
+"""The Store contract: partition-key access only, so that every table maps onto one Cassandra table.
+
+No method joins or scans on the serving path. Every backend passes ``tests/contracts/test_store.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
+from typing import Any, Protocol, runtime_checkable
+
+from tastemaker.storage.models import Album, Artist, Listen, Playlist, Track, User
+
+
+@runtime_checkable
+class Store(Protocol):
+    """Tables and their partition keys:
+
+    tracks/artists/albums by id · listens by (user, day) · listen_days by user · profiles by user ·
+    playlists by (user, kind) · features by track · labels by track · users by name and by token hash.
+
+    Writes are upserts and idempotent: writing the same row twice leaves one row. Every write
+    method is durable when it returns.
+    """
+
+    # catalog
+    def put_tracks(self, tracks: Sequence[Track]) -> None:
+        """Upsert; a field that is None/empty in the new row keeps the stored value (merge)."""
+
+    def get_track(self, track_id: str) -> Track | None: ...
+
+    def get_tracks(self, track_ids: Iterable[str]) -> dict[str, Track]: ...
+
+    def put_artists(self, artists: Sequence[Artist]) -> None: ...
+
+    def get_artist(self, artist_id: str) -> Artist | None: ...
+
+    def put_albums(self, albums: Sequence[Album]) -> None: ...
+
+    def get_album(self, album_id: str) -> Album | None: ...
+
+    # listening history
+    def add_listens(self, listens: Sequence[Listen]) -> int:
+        """Store listens, ignoring any (user_id, event_id) already stored; returns how many were new."""
+
+    def listens(self, user_id: str, day: date) -> list[Listen]:
+        """One user's listens of one UTC day, newest first."""
+
+    def listen_days(self, user_id: str) -> list[tuple[date, int]]:
+        """The UTC days a user listened, newest first, with the number of listens each."""
+
+    # profiles (opaque bytes: the profiles context owns the format)
+    def get_profile(self, user_id: str) -> bytes | None: ...
+
+    def get_profiles(self, user_ids: Iterable[str]) -> dict[str, bytes]: ...
+
+    def put_profiles(self, profiles: Mapping[str, bytes]) -> None: ...
+
+    # generated and user playlists
+    def put_playlist(self, playlist: Playlist) -> None: ...
+
+    def get_playlists(self, user_id: str, kind: str) -> list[Playlist]: ...
+
+    # content intelligence
+    def put_features(self, track_id: str, features: Mapping[str, Any]) -> None: ...
+
+    def get_features(self, track_id: str) -> dict[str, Any] | None: ...
+
+    def put_labels(self, track_id: str, labels: Mapping[str, Any]) -> None: ...
+
+    def get_labels(self, track_id: str) -> dict[str, Any] | None: ...
+
+    # accounts
+    def put_user(self, user: User) -> None:
+        """Create or replace a user; the previous token hash stops working."""
+
+    def get_user(self, name: str) -> User | None: ...
+
+    def user_for_token_hash(self, token_hash: str) -> User | None: ...
+
+    def delete_user(self, name: str) -> bool: ...
+
+    def close(self) -> None: ...
