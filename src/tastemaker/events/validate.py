@@ -20,6 +20,7 @@ EARLIEST_TS = datetime(2002, 10, 1, tzinfo=UTC)
 _PATH = re.compile(r" - at `\$((?:\.[A-Za-z_][\w]*|\[\d+\])*)`$")
 _MISSING = re.compile(r"Object missing required field `(\w+)`")
 _MAX_REPR = 80
+_msgpack = msgspec.msgpack.Encoder()
 
 
 def _short(value: Any) -> str:
@@ -76,6 +77,14 @@ def _coerce_ts(raw: dict[str, Any], prefix: tuple[str | int, ...]) -> None:
             raise InvalidEvent(msg, loc=(*prefix, "ts"), type="out_of_range") from None
 
 
+def _check_storable(extra: dict[str, Any], prefix: tuple[str | int, ...]) -> None:
+    """Unknown fields are stored as they came; refuse what the log format cannot hold (ints over 64 bits)."""
+    try:
+        _msgpack.encode(extra)
+    except (OverflowError, TypeError) as exc:
+        raise InvalidEvent(f"extra field cannot be stored: {exc}", loc=(*prefix, "extra"), type="out_of_range") from None
+
+
 def _check_ts(event: Event, *, now: datetime, future_tolerance: timedelta, prefix: tuple[str | int, ...]) -> None:
     ts = event.ts
     if ts.tzinfo is None:
@@ -128,6 +137,8 @@ def parse_event(
             extra[key] = value
     if isinstance(known_part.get("extra"), dict):
         extra = {**known_part["extra"], **extra}
+    if extra:
+        _check_storable(extra, loc)
     known_part["extra"] = extra
     known_part.pop("received_at", None)
     if default_user is not None and "user_id" not in known_part:

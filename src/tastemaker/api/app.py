@@ -1,0 +1,56 @@
+"""The Litestar application: routers, error table, metrics and the consumers' lifecycle."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Litestar, Request, Response, get
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+
+from tastemaker import __version__
+from tastemaker.api.errors import EXCEPTION_HANDLERS
+from tastemaker.api.metrics import Metrics
+from tastemaker.api.routers.native import _json, native_router, platform_of
+from tastemaker.platform import Platform
+
+
+@get("/healthz", summary="Liveness and consumer health", sync_to_thread=True)
+def healthz(request: Request[Any, Any, Any]) -> Response[bytes]:
+    platform = platform_of(request)
+    consumers = {
+        name: {"lag": platform.event_log.lag(name), "error": repr(r.error) if r.error else None}
+        for name, r in platform.runners.items()
+    }
+    ok = all(c["error"] is None for c in consumers.values())
+    return _json({"ok": ok, "version": __version__, "consumers": consumers}, 200 if ok else 503)
+
+
+@get("/metrics", summary="Prometheus metrics", sync_to_thread=True)
+def metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
+    body = request.app.state.metrics.render()
+    return Response(body, media_type="text/plain; version=0.0.4; charset=utf-8")
+
+
+def create_app(platform: Platform, *, run_consumers: bool = True) -> Litestar:
+    """Build the app around an open platform; consumers start and stop with the app when asked."""
+    app_metrics = Metrics(platform.event_log, lambda: sorted(set(platform.event_log.groups()) | set(platform.runners)))
+
+    def start() -> None:
+        if run_consumers:
+            platform.start_consumers(on_batch=app_metrics.on_batch)
+
+    def stop() -> None:
+        for runner in platform.runners.values():
+            runner.stop()
+
+    return Litestar(
+        route_handlers=[native_router, healthz, metrics],
+        exception_handlers=EXCEPTION_HANDLERS,
+        on_startup=[start],
+        on_shutdown=[stop],
+        openapi_config=OpenAPIConfig(title="Tastemaker", version=__version__, path="/docs"),
+        request_max_body_size=int(platform.config["max_body_bytes"]),
+        state=State({"platform": platform, "metrics": app_metrics}),
+        debug=False,
+    )

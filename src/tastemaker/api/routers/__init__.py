@@ -1,0 +1,1 @@
+"""One module per wire protocol: native now; ListenBrainz, Last.fm and Spotify-shaped ones later."""

@@ -1,0 +1,1 @@
+"""The catalog: tracks, artists and albums, how events name them, and importers."""

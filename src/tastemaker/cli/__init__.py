@@ -1,0 +1,10 @@
+"""The ``tastemaker`` command: thin click commands that call into the bounded contexts."""
+
+from __future__ import annotations
+
+from tastemaker.cli import serve, users  # noqa: F401  (registers the commands)
+from tastemaker.cli.base import cli
+
+
+def main() -> None:
+    cli(obj={}, prog_name="tastemaker")

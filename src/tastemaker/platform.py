@@ -1,0 +1,99 @@
+"""Wiring: open the configured backends and consumers once, for the server, the workers and the CLI."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import TracebackType
+
+from tastemaker.backends import EVENT_LOGS, STORES, open_backend
+from tastemaker.catalog.track_cache import TrackCache
+from tastemaker.config import Config
+from tastemaker.errors import ConfigError
+from tastemaker.events.log import EventLog
+from tastemaker.profiles.profile import DAY_S, ProfileParams
+from tastemaker.profiles.profiler import Profiler
+from tastemaker.services.archiver import Archiver
+from tastemaker.services.consumer import Consumer
+from tastemaker.services.runner import ConsumerRunner
+from tastemaker.storage.store import Store
+
+
+def _with_partitions(url: str, partitions: int, synchronous: str) -> str:
+    if not url.startswith("sqlite:"):
+        return url
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}partitions={partitions}&synchronous={synchronous}"
+
+
+def profile_params(config: Config) -> ProfileParams:
+    return ProfileParams(
+        short_half_life_s=float(config["short_half_life_days"]) * DAY_S,
+        long_half_life_s=float(config["long_half_life_days"]) * DAY_S,
+        top_k=int(config["profile_top_k"]),
+    )
+
+
+@dataclass
+class Platform:
+    config: Config
+    event_log: EventLog
+    store: Store
+    tracks: TrackCache
+    runners: dict[str, ConsumerRunner] = field(default_factory=dict)
+
+    @classmethod
+    def open(cls, config: Config) -> Platform:
+        config.data_dir.mkdir(parents=True, exist_ok=True)
+        log_url = _with_partitions(config["event_log_url"], config["partitions"], config["log_synchronous"])
+        event_log: EventLog = open_backend(EVENT_LOGS, log_url)
+        try:
+            store: Store = open_backend(STORES, config["store_url"])
+        except BaseException:
+            event_log.close()
+            raise
+        return cls(config=config, event_log=event_log, store=store, tracks=TrackCache(store))
+
+    def consumer_factories(self) -> dict[str, Callable[[], Consumer]]:
+        return {
+            "archiver": lambda: Archiver(self.store, self.tracks),
+            "profiler": lambda: Profiler(self.store, self.tracks, profile_params(self.config)),
+        }
+
+    def runner(self, name: str, *, on_batch: Callable[[str, int], None] | None = None) -> ConsumerRunner:
+        factories = self.consumer_factories()
+        if name not in factories:
+            msg = f"no consumer named {name!r}; choose one of {', '.join(sorted(factories))}"
+            raise ConfigError(msg)
+        if name not in self.runners:
+            self.runners[name] = ConsumerRunner(
+                self.event_log,
+                factories[name](),
+                batch_size=int(self.config["consumer_batch_size"]),
+                idle_s=int(self.config["consumer_idle_ms"]) / 1000,
+                on_batch=on_batch,
+            )
+        return self.runners[name]
+
+    def start_consumers(self, *, on_batch: Callable[[str, int], None] | None = None) -> None:
+        for name in self.consumer_factories():
+            self.runner(name, on_batch=on_batch).start()
+
+    def drain(self) -> None:
+        """Run every consumer until caught up, in this thread (CLI commands and tests)."""
+        for name in self.consumer_factories():
+            self.runner(name).drain()
+
+    def close(self) -> None:
+        for runner in self.runners.values():
+            runner.stop()
+        self.event_log.close()
+        self.store.close()
+
+    def __enter__(self) -> Platform:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()

@@ -1,0 +1,90 @@
+"""Drive consumers: poll → handle (sink flush) → commit, in a loop, until asked to stop.
+
+In embedded mode ``tastemaker serve`` runs every consumer as a thread of the server process; at scale
+``tastemaker worker NAME`` runs one per process. Either way the loop is this one.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from tastemaker.events.log import EventLog
+from tastemaker.services.consumer import Consumer
+
+log = logging.getLogger(__name__)
+
+
+class ConsumerRunner:
+    def __init__(
+        self,
+        event_log: EventLog,
+        consumer: Consumer,
+        *,
+        batch_size: int = 5000,
+        idle_s: float = 0.005,
+        on_batch: Callable[[str, int], None] | None = None,
+    ) -> None:
+        self.event_log = event_log
+        self.consumer = consumer
+        self.batch_size = batch_size
+        self.idle_s = idle_s
+        self.on_batch = on_batch
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.error: BaseException | None = None
+
+    @property
+    def name(self) -> str:
+        return self.consumer.name
+
+    def run_once(self) -> int:
+        """Handle one batch; returns how many records it held (0 when caught up)."""
+        batch = self.event_log.poll(self.name, self.batch_size)
+        if not batch.records:
+            return 0
+        self.consumer.handle(batch.records)
+        self.event_log.commit(self.name, batch.next_offsets())
+        if self.on_batch is not None:
+            self.on_batch(self.name, len(batch.records))
+        return len(batch.records)
+
+    def drain(self) -> int:
+        """Handle batches until the group has caught up with the log; returns records handled."""
+        total = 0
+        while handled := self.run_once():
+            total += handled
+        return total
+
+    def run_forever(self) -> None:
+        while not self._stop.is_set():
+            try:
+                handled = self.run_once()
+            except Exception as exc:  # keep serving; report and back off
+                self.error = exc
+                log.exception("consumer %s failed; retrying in 1 s", self.name)
+                self._stop.wait(1.0)
+                continue
+            self.error = None
+            if not handled:
+                self._stop.wait(self.idle_s)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self.run_forever, name=f"consumer-{self.name}", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout_s: float = 10.0) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+
+    def wait_caught_up(self, timeout_s: float = 60.0) -> bool:
+        """Block until the group's lag is 0 (for tests, the demo loader and graceful shutdown)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.event_log.lag(self.name) == 0:
+                return True
+            time.sleep(0.01)
+        return False
