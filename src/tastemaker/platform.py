@@ -19,11 +19,13 @@ from tastemaker.services.runner import ConsumerRunner
 from tastemaker.storage.store import Store
 
 
-def _with_partitions(url: str, partitions: int, synchronous: str) -> str:
-    if not url.startswith("sqlite:"):
+def log_url(config: Config) -> str:
+    """The event log URL with the log settings applied (the SQLite log takes them as query parameters)."""
+    url: str = config["event_log_url"]
+    if not url.startswith("sqlite:") or "partitions=" in url:
         return url
     separator = "&" if "?" in url else "?"
-    return f"{url}{separator}partitions={partitions}&synchronous={synchronous}"
+    return f"{url}{separator}partitions={config['partitions']}&synchronous={config['log_synchronous']}"
 
 
 def profile_params(config: Config) -> ProfileParams:
@@ -45,8 +47,7 @@ class Platform:
     @classmethod
     def open(cls, config: Config) -> Platform:
         config.data_dir.mkdir(parents=True, exist_ok=True)
-        log_url = _with_partitions(config["event_log_url"], config["partitions"], config["log_synchronous"])
-        event_log: EventLog = open_backend(EVENT_LOGS, log_url)
+        event_log: EventLog = open_backend(EVENT_LOGS, log_url(config))
         try:
             store: Store = open_backend(STORES, config["store_url"])
         except BaseException:

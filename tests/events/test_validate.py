@@ -37,6 +37,8 @@ def base(**fields: Any) -> dict[str, Any]:
         ({"ts": "2026-01-01T02:00:01Z"}, "ts", "too_far_in_future", "more than 3600 s"),
         ({"ts": "2025-06-01T10:00:00"}, "ts", "missing_timezone", "needs a timezone"),
         ({"track_id": None}, "track_id", "missing_track", "track_name and artist_name"),
+        ({"track_id": None, "track_name": " ", "artist_name": "x"}, "track_id", "missing_track", "track_name"),
+        ({"track_id": None, "track_name": 5, "artist_name": "x"}, "track_name", "wrong_type", "track_name = 5"),
         ({"type": "jump"}, "type", "unknown_event_type", "expected one of"),
         ({"shuffle": "yes"}, "shuffle", "wrong_type", "shuffle = 'yes'"),
     ],

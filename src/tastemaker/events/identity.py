@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
+from functools import lru_cache
 
 import msgspec
 
@@ -21,10 +22,15 @@ def normalize_name(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
-def track_id_for(*, artist_name: str, track_name: str) -> str:
-    """The catalog id a track named only by metadata resolves to."""
+@lru_cache(maxsize=65536)
+def _track_id(artist_name: str, track_name: str) -> str:
     key = f"{normalize_name(artist_name)}\x1f{normalize_name(track_name)}".encode()
     return "tm:" + hashlib.blake2b(key, digest_size=12).hexdigest()
+
+
+def track_id_for(*, artist_name: str, track_name: str) -> str:
+    """The catalog id a track named only by metadata resolves to (cached: scrobbles repeat)."""
+    return _track_id(artist_name, track_name)
 
 
 def artist_id_for(artist_name: str) -> str:
@@ -37,6 +43,8 @@ def album_id_for(*, artist_name: str, album_name: str) -> str:
 
 
 def content_event_id(event: EventBase) -> str:
-    """A stable hash of what the event says, ignoring when it was received."""
-    blank = msgspec.structs.replace(event, event_id="", received_at=None)
+    """A stable hash of what the event says, ignoring when it was received and any id it carries."""
+    blank = event
+    if event.event_id or event.received_at is not None:
+        blank = msgspec.structs.replace(event, event_id="", received_at=None)
     return "h:" + hashlib.blake2b(_canonical.encode(blank), digest_size=16).hexdigest()

@@ -14,13 +14,14 @@ import msgspec
 
 from tastemaker.errors import InvalidEvent
 from tastemaker.events.identity import content_event_id, track_id_for
-from tastemaker.events.schema import EVENT_TYPES, TRACK_EVENTS, Event
+from tastemaker.events.schema import EVENT_TYPES, TRACK_EVENTS, Event, EventBase
 
 EARLIEST_TS = datetime(2002, 10, 1, tzinfo=UTC)
 _PATH = re.compile(r" - at `\$((?:\.[A-Za-z_][\w]*|\[\d+\])*)`$")
 _MISSING = re.compile(r"Object missing required field `(\w+)`")
 _MAX_REPR = 80
 _msgpack = msgspec.msgpack.Encoder()
+_FIELDS = {cls: frozenset({*cls.__struct_fields__, "type"}) for cls in EVENT_TYPES.values()}
 
 
 def _short(value: Any) -> str:
@@ -99,14 +100,16 @@ def _check_ts(event: Event, *, now: datetime, future_tolerance: timedelta, prefi
         raise InvalidEvent(msg, loc=(*prefix, "ts"), type="too_far_in_future")
 
 
-def _resolve_track(event: Event, prefix: tuple[str | int, ...]) -> Event:
-    if not isinstance(event, TRACK_EVENTS) or event.track_id:
-        return event
-    if event.track_name and event.artist_name:
-        track_id = track_id_for(artist_name=event.artist_name, track_name=event.track_name)
-        return msgspec.structs.replace(event, track_id=track_id)
-    msg = "a track event needs track_id, or track_name and artist_name"
-    raise InvalidEvent(msg, loc=(*prefix, "track_id"), type="missing_track")
+def _resolve_track(data: dict[str, Any], cls: type[EventBase], prefix: tuple[str | int, ...]) -> None:
+    """Name → catalog id before conversion, so the event is built once (this is the hot path)."""
+    if cls not in TRACK_EVENTS or data.get("track_id"):
+        return
+    track, artist = data.get("track_name"), data.get("artist_name")
+    if isinstance(track, str) and isinstance(artist, str) and track.strip() and artist.strip():
+        data["track_id"] = track_id_for(artist_name=artist, track_name=track)
+    elif isinstance(track, str | None) and isinstance(artist, str | None):
+        msg = "a track event needs track_id, or track_name and artist_name"
+        raise InvalidEvent(msg, loc=(*prefix, "track_id"), type="missing_track")
 
 
 def parse_event(
@@ -127,30 +130,27 @@ def parse_event(
         known = ", ".join(sorted(EVENT_TYPES))
         msg = f"type = {_short(kind)}: unknown event type; expected one of {known}"
         raise InvalidEvent(msg, loc=(*loc, "type"), type="missing" if kind is None else "unknown_event_type")
-    fields = cls.__struct_fields__
-    known_part: dict[str, Any] = {}
-    extra: dict[str, Any] = {}
-    for key, value in raw.items():
-        if key in fields:
-            known_part[key] = value
-        elif key != "type":
-            extra[key] = value
-    if isinstance(known_part.get("extra"), dict):
-        extra = {**known_part["extra"], **extra}
+    data = dict(raw)
+    unknown = data.keys() - _FIELDS[cls]
+    extra: dict[str, Any] = {key: data.pop(key) for key in unknown}
+    if isinstance(data.get("extra"), dict):
+        extra = {**data["extra"], **extra}
     if extra:
         _check_storable(extra, loc)
-    known_part["extra"] = extra
-    known_part.pop("received_at", None)
-    if default_user is not None and "user_id" not in known_part:
-        known_part["user_id"] = default_user
-    _coerce_ts(known_part, loc)
+    data["extra"] = extra
+    data.pop("received_at", None)
+    if default_user is not None and "user_id" not in data:
+        data["user_id"] = default_user
+    _coerce_ts(data, loc)
+    _resolve_track(data, cls, loc)
     try:
-        event: Event = msgspec.convert(known_part, cls)  # type: ignore[assignment]
+        event: Event = msgspec.convert(data, cls)  # type: ignore[assignment]
     except msgspec.ValidationError as exc:
-        raise _explain(exc, known_part, loc) from None
+        raise _explain(exc, data, loc) from None
     _check_ts(event, now=now, future_tolerance=future_tolerance, prefix=loc)
     if event.ts.utcoffset():
-        event = msgspec.structs.replace(event, ts=event.ts.astimezone(UTC))
-    event = _resolve_track(event, loc)
-    event_id = event.event_id or content_event_id(event)
-    return msgspec.structs.replace(event, event_id=event_id, received_at=now)
+        event.ts = event.ts.astimezone(UTC)
+    if not event.event_id:
+        event.event_id = content_event_id(event)
+    event.received_at = now
+    return event

@@ -1,0 +1,5 @@
+"""``python -m tastemaker`` is the ``tastemaker`` command."""
+
+from tastemaker.cli import main
+
+main()
