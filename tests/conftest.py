@@ -70,7 +70,9 @@ def live_server(platform: Platform) -> Iterator[LiveServer]:
     admin = create_user(platform.store, "root", admin=True, rotate=False)
     user = create_user(platform.store, "alice", admin=False, rotate=False)
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(platform), host="127.0.0.1", port=port, log_level="error"))
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(platform), host="127.0.0.1", port=port, log_level="error")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20

@@ -37,8 +37,15 @@ def test_every_cli_command_is_documented() -> None:
 
 def test_every_endpoint_is_documented() -> None:
     text = (DOCS / "api.md").read_text()
-    for path in ("POST /v1/events", "GET /v1/users/{user}/listens", "GET /v1/users/{user}/profile",
-                 "GET /v1/tracks/{id}", "GET /healthz", "GET /metrics", "/docs"):
+    for path in (
+        "POST /v1/events",
+        "GET /v1/users/{user}/listens",
+        "GET /v1/users/{user}/profile",
+        "GET /v1/tracks/{id}",
+        "GET /healthz",
+        "GET /metrics",
+        "/docs",
+    ):
         assert path in text, path
 
 

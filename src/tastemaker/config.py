@@ -33,15 +33,19 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("data_dir", "./tastemaker-data", "Folder for the embedded databases; {data_dir} in URLs expands to it"),
+    Setting(
+        "data_dir", "./tastemaker-data", "Folder for the embedded databases; {data_dir} in URLs expands to it"
+    ),
     Setting("event_log_url", "sqlite:///{data_dir}/events.db", "Where events are appended: sqlite://"),
     Setting("store_url", "sqlite:///{data_dir}/store.db", "Catalog, listens, profiles, playlists: sqlite://"),
     Setting("archive_url", "{data_dir}/archive", "Parquet archive of all events (Sort-Merge-Bucket layout)"),
     Setting("host", "127.0.0.1", "Address tastemaker serve listens on"),
     Setting("port", 8000, "Port tastemaker serve listens on"),
     Setting("partitions", 8, "Partitions of the event log (fixed when the log is created)"),
-    Setting("log_synchronous", "FULL", "SQLite log fsync policy: FULL survives power loss, NORMAL a process crash"),
-    Setting("log_retention_hours", 0, "Delete log events older than this many hours (0 keeps all)"),
+    Setting(
+        "log_synchronous", "FULL", "SQLite log fsync policy: FULL survives power loss, NORMAL a process crash"
+    ),
+    Setting("log_retention_hours", 0.0, "Delete log events older than this many hours (0 keeps all)"),
     Setting("log_retention_bytes", 0, "Delete the oldest log events beyond this many bytes (0 keeps all)"),
     Setting("max_batch_events", 1000, "Most events accepted in one POST /v1/events"),
     Setting("max_body_bytes", 16 * 1024 * 1024, "Largest request body accepted, in bytes"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from types import TracebackType
 
 from tastemaker.backends import EVENT_LOGS, STORES, open_backend
@@ -15,6 +16,7 @@ from tastemaker.profiles.profile import DAY_S, ProfileParams
 from tastemaker.profiles.profiler import Profiler
 from tastemaker.services.archiver import Archiver
 from tastemaker.services.consumer import Consumer
+from tastemaker.services.retention import RetentionLoop
 from tastemaker.services.runner import ConsumerRunner
 from tastemaker.storage.store import Store
 
@@ -36,6 +38,13 @@ def profile_params(config: Config) -> ProfileParams:
     )
 
 
+def retention_loop(config: Config, event_log: EventLog) -> RetentionLoop:
+    hours, max_bytes = float(config["log_retention_hours"]), int(config["log_retention_bytes"])
+    return RetentionLoop(
+        event_log, max_age=timedelta(hours=hours) if hours > 0 else None, max_bytes=max_bytes if max_bytes > 0 else None
+    )
+
+
 @dataclass
 class Platform:
     config: Config
@@ -43,6 +52,7 @@ class Platform:
     store: Store
     tracks: TrackCache
     runners: dict[str, ConsumerRunner] = field(default_factory=dict)
+    retention: RetentionLoop | None = None
 
     @classmethod
     def open(cls, config: Config) -> Platform:
@@ -79,6 +89,14 @@ class Platform:
     def start_consumers(self, *, on_batch: Callable[[str, int], None] | None = None) -> None:
         for name in self.consumer_factories():
             self.runner(name, on_batch=on_batch).start()
+        self.retention = retention_loop(self.config, self.event_log)
+        self.retention.start()
+
+    def stop_consumers(self) -> None:
+        for runner in self.runners.values():
+            runner.stop()
+        if self.retention is not None:
+            self.retention.stop()
 
     def drain(self) -> None:
         """Run every consumer until caught up, in this thread (CLI commands and tests)."""
@@ -86,8 +104,7 @@ class Platform:
             self.runner(name).drain()
 
     def close(self) -> None:
-        for runner in self.runners.values():
-            runner.stop()
+        self.stop_consumers()
         self.event_log.close()
         self.store.close()
 

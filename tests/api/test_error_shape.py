@@ -20,7 +20,9 @@ REQUESTS = [
 
 
 @pytest.mark.parametrize(("method", "path", "who", "body"), REQUESTS)
-def test_error_shape(live_server: LiveServer, method: str, path: str, who: str | None, body: bytes | None) -> None:
+def test_error_shape(
+    live_server: LiveServer, method: str, path: str, who: str | None, body: bytes | None
+) -> None:
     token = live_server.user_token if who == "user" else None
     with live_server.client(token) as client:
         response = client.request(method, path, content=body, headers={"Content-Type": "application/json"})

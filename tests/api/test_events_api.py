@@ -48,7 +48,9 @@ def test_same_event_twice_is_stored_and_counted_once(live_server: LiveServer) ->
     with live_server.client(live_server.user_token) as client:
         first = client.post("/v1/events", json={"events": [play(1)]}).json()
         second = client.post("/v1/events", json={"events": [play(1)]}).json()
-        third = client.post("/v1/events", json={"events": [play(2, event_id="client-1"), play(3, event_id="client-1")]})
+        third = client.post(
+            "/v1/events", json={"events": [play(2, event_id="client-1"), play(3, event_id="client-1")]}
+        )
         assert first["accepted"] == second["accepted"]
         assert third.status_code == 202
         live_server.wait_consumers()
@@ -58,7 +60,13 @@ def test_same_event_twice_is_stored_and_counted_once(live_server: LiveServer) ->
 
 def test_bad_item_never_rejects_valid_siblings(live_server: LiveServer) -> None:
     with live_server.client(live_server.user_token) as client:
-        events = [play(1), play(2, ts="2031-01-01T00:00:00Z"), play(3, ms_played="long"), {"type": "dance"}, play(4)]
+        events = [
+            play(1),
+            play(2, ts="2031-01-01T00:00:00Z"),
+            play(3, ms_played="long"),
+            {"type": "dance"},
+            play(4),
+        ]
         response = client.post("/v1/events", json={"events": events})
         assert response.status_code == 202
         body = response.json()
@@ -102,7 +110,9 @@ def test_missing_and_wrong_tokens_are_401(live_server: LiveServer) -> None:
         assert client.get("/v1/users/alice/listens").status_code == 401
         bad = client.get("/v1/users/alice/listens", headers={"Authorization": "Token nope"})
         assert bad.status_code == 401 and "not recognised" in bad.json()["error"]
-        bearer = client.get("/v1/users/alice/listens", headers={"Authorization": f"Bearer {live_server.user_token}"})
+        bearer = client.get(
+            "/v1/users/alice/listens", headers={"Authorization": f"Bearer {live_server.user_token}"}
+        )
         assert bearer.status_code == 200
 
 

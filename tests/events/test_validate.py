@@ -37,8 +37,18 @@ def base(**fields: Any) -> dict[str, Any]:
         ({"ts": "2026-01-01T02:00:01Z"}, "ts", "too_far_in_future", "more than 3600 s"),
         ({"ts": "2025-06-01T10:00:00"}, "ts", "missing_timezone", "needs a timezone"),
         ({"track_id": None}, "track_id", "missing_track", "track_name and artist_name"),
-        ({"track_id": None, "track_name": " ", "artist_name": "x"}, "track_id", "missing_track", "track_name"),
-        ({"track_id": None, "track_name": 5, "artist_name": "x"}, "track_name", "wrong_type", "track_name = 5"),
+        (
+            {"track_id": None, "track_name": " ", "artist_name": "x"},
+            "track_id",
+            "missing_track",
+            "track_name",
+        ),
+        (
+            {"track_id": None, "track_name": 5, "artist_name": "x"},
+            "track_name",
+            "wrong_type",
+            "track_name = 5",
+        ),
         ({"type": "jump"}, "type", "unknown_event_type", "expected one of"),
         ({"shuffle": "yes"}, "shuffle", "wrong_type", "shuffle = 'yes'"),
     ],
@@ -95,13 +105,23 @@ instants = st.datetimes(
     track=names,
     artist=names,
     ms=st.integers(min_value=0, max_value=10_000_000),
-    extra=st.dictionaries(st.from_regex(r"x_[a-z]{1,8}", fullmatch=True), st.integers(min_value=-(2**63), max_value=2**63 - 1) | st.text(max_size=5)),
+    extra=st.dictionaries(
+        st.from_regex(r"x_[a-z]{1,8}", fullmatch=True),
+        st.integers(min_value=-(2**63), max_value=2**63 - 1) | st.text(max_size=5),
+    ),
 )
 def test_round_trip_through_json_and_the_log_format(
     user: str, ts: datetime, track: str, artist: str, ms: int, extra: dict[str, Any]
 ) -> None:
-    raw = {"type": "play", "user_id": user, "ts": ts.isoformat(), "track_name": track, "artist_name": artist,
-           "ms_played": ms, **extra}
+    raw = {
+        "type": "play",
+        "user_id": user,
+        "ts": ts.isoformat(),
+        "track_name": track,
+        "artist_name": artist,
+        "ms_played": ms,
+        **extra,
+    }
     event = parse_event(raw, now=NOW)
     assert isinstance(event, Play)
     assert decode(encode(event)) == event

@@ -9,7 +9,15 @@ import pytest
 
 from tastemaker.events.schema import Like, Play, Skip
 from tastemaker.profiles.affinity import Affinity, add, at, prune
-from tastemaker.profiles.profile import DAY_S, ProfileParams, TasteProfile, apply_event, decode, encode, summary
+from tastemaker.profiles.profile import (
+    DAY_S,
+    ProfileParams,
+    TasteProfile,
+    apply_event,
+    decode,
+    encode,
+    summary,
+)
 from tastemaker.storage.models import Track
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -41,8 +49,12 @@ def test_prune_keeps_the_strongest_and_bounds_size() -> None:
 
 def test_apply_counts_and_affinities() -> None:
     profile = TasteProfile(user_id="u")
-    apply_event(profile, Play(user_id="u", ts=T0, track_id="t1", ms_played=100_000, context="album:x"), TRACK, PARAMS)
-    apply_event(profile, Skip(user_id="u", ts=T0 + timedelta(days=1), track_id="t1", ms_played=5_000), TRACK, PARAMS)
+    apply_event(
+        profile, Play(user_id="u", ts=T0, track_id="t1", ms_played=100_000, context="album:x"), TRACK, PARAMS
+    )
+    apply_event(
+        profile, Skip(user_id="u", ts=T0 + timedelta(days=1), track_id="t1", ms_played=5_000), TRACK, PARAMS
+    )
     apply_event(profile, Like(user_id="u", ts=T0 + timedelta(days=2), track_id="t1"), TRACK, PARAMS)
     assert (profile.plays, profile.skips, profile.likes, profile.ms_played) == (1, 1, 1, 105_000)
     assert profile.first_listen == T0 and profile.last_listen == T0 + timedelta(days=1)
@@ -51,11 +63,18 @@ def test_apply_counts_and_affinities() -> None:
     view = summary(decode(encode(profile)), PARAMS, now=T0 + timedelta(days=2))
     assert view["skip_rate"] == 0.5
     assert view["top_artists"]["long_term"][0]["id"] == "Band"
-    assert view["top_tracks"]["short_term"][0]["score"] == pytest.approx(0.5 * 2 ** (-2 / 7) - 0.5 * 2 ** (-1 / 7) + 2, abs=1e-4)
+    assert view["top_tracks"]["short_term"][0]["score"] == pytest.approx(
+        0.5 * 2 ** (-2 / 7) - 0.5 * 2 ** (-1 / 7) + 2, abs=1e-4
+    )
 
 
 def test_tables_stay_bounded_under_many_tracks() -> None:
     profile = TasteProfile(user_id="u")
     for i in range(1000):
-        apply_event(profile, Play(user_id="u", ts=T0, track_id=f"t{i}", artist_name=f"a{i}", ms_played=1), None, PARAMS)
+        apply_event(
+            profile,
+            Play(user_id="u", ts=T0, track_id=f"t{i}", artist_name=f"a{i}", ms_played=1),
+            None,
+            PARAMS,
+        )
     assert len(profile.tracks) <= 2 * PARAMS.top_k and len(profile.artists) <= 2 * PARAMS.top_k

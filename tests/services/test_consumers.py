@@ -15,15 +15,36 @@ T0 = datetime(2025, 5, 1, tzinfo=UTC)
 
 def events() -> list[object]:
     return [
-        TrackAdded(user_id="catalog", ts=T0, event_id="c1", track_id="t1", track_name="One", artist_name="Band",
-                   genres=["jazz"], album_name="LP", release_date="2020-01-01", duration_ms=200_000),
+        TrackAdded(
+            user_id="catalog",
+            ts=T0,
+            event_id="c1",
+            track_id="t1",
+            track_name="One",
+            artist_name="Band",
+            genres=["jazz"],
+            album_name="LP",
+            release_date="2020-01-01",
+            duration_ms=200_000,
+        ),
         Play(user_id="u1", ts=T0 + timedelta(minutes=1), event_id="e1", track_id="t1", ms_played=200_000),
-        Play(user_id="u1", ts=T0 + timedelta(minutes=5), event_id="e2", track_id=track_id_for(artist_name="Other", track_name="Two"), track_name="Two", artist_name="Other",
-             ms_played=60_000),
+        Play(
+            user_id="u1",
+            ts=T0 + timedelta(minutes=5),
+            event_id="e2",
+            track_id=track_id_for(artist_name="Other", track_name="Two"),
+            track_name="Two",
+            artist_name="Other",
+            ms_played=60_000,
+        ),
         Skip(user_id="u1", ts=T0 + timedelta(minutes=6), event_id="e3", track_id="t1", ms_played=3_000),
         Like(user_id="u1", ts=T0 + timedelta(minutes=7), event_id="e4", track_id="t1"),
-        PlaylistCreate(user_id="u1", ts=T0 + timedelta(minutes=8), event_id="e5", playlist_id="p1", name="Mine"),
-        PlaylistAdd(user_id="u1", ts=T0 + timedelta(minutes=9), event_id="e6", playlist_id="p1", track_id="t1"),
+        PlaylistCreate(
+            user_id="u1", ts=T0 + timedelta(minutes=8), event_id="e5", playlist_id="p1", name="Mine"
+        ),
+        PlaylistAdd(
+            user_id="u1", ts=T0 + timedelta(minutes=9), event_id="e6", playlist_id="p1", track_id="t1"
+        ),
     ]
 
 
@@ -65,7 +86,9 @@ def test_catalog_grows_from_names_and_track_added(platform: Platform) -> None:
 
 def test_unlike_removes_from_liked(platform: Platform) -> None:
     deliver_twice(platform)
-    platform.event_log.append([Unlike(user_id="u1", ts=T0 + timedelta(hours=1), event_id="e9", track_id="t1")])
+    platform.event_log.append(
+        [Unlike(user_id="u1", ts=T0 + timedelta(hours=1), event_id="e9", track_id="t1")]
+    )
     platform.drain()
     assert [p.track_ids for p in platform.store.get_playlists("u1", "liked")] == [[]]
 

@@ -42,8 +42,14 @@ def send_until_killed(url: str, token: str, acked: list[str], stop: threading.Ev
         batch = 0
         while not stop.is_set():
             events = [
-                {"type": "play", "user_id": f"u{i % USERS}", "event_id": f"b{batch}-{i}", "track_id": f"t{i % 50}",
-                 "ts": f"2025-01-01T00:{batch % 60:02d}:{i % 60:02d}Z", "ms_played": 1000}
+                {
+                    "type": "play",
+                    "user_id": f"u{i % USERS}",
+                    "event_id": f"b{batch}-{i}",
+                    "track_id": f"t{i % 50}",
+                    "ts": f"2025-01-01T00:{batch % 60:02d}:{i % 60:02d}Z",
+                    "ms_played": 1000,
+                }
                 for i in range(200)
             ]
             try:
@@ -69,7 +75,9 @@ def test_kill_9_during_ingest_loses_and_duplicates_nothing(tmp_path: Path) -> No
     data_dir = tmp_path / "data"
     token = subprocess.run(
         [sys.executable, "-m", "tastemaker", "--data-dir", str(data_dir), "users", "add", "root", "--admin"],
-        capture_output=True, check=True, text=True,
+        capture_output=True,
+        check=True,
+        text=True,
     ).stdout.strip()
     port = free_port()
     url = f"http://127.0.0.1:{port}"

@@ -34,15 +34,16 @@ def metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
 
 def create_app(platform: Platform, *, run_consumers: bool = True) -> Litestar:
     """Build the app around an open platform; consumers start and stop with the app when asked."""
-    app_metrics = Metrics(platform.event_log, lambda: sorted(set(platform.event_log.groups()) | set(platform.runners)))
+    app_metrics = Metrics(
+        platform.event_log, lambda: sorted(set(platform.event_log.groups()) | set(platform.runners))
+    )
 
     def start() -> None:
         if run_consumers:
             platform.start_consumers(on_batch=app_metrics.on_batch)
 
     def stop() -> None:
-        for runner in platform.runners.values():
-            runner.stop()
+        platform.stop_consumers()
 
     return Litestar(
         route_handlers=[native_router, healthz, metrics],

@@ -20,11 +20,17 @@ def _decode_json(data: bytes, *, what: str) -> Any:
     try:
         return msgspec.json.decode(data)
     except msgspec.DecodeError as exc:
-        raise ApiError(400, f"{what} is not valid JSON: {exc}", [
-            {"loc": ["body"], "type": "invalid_json", "msg": str(exc)}]) from None
+        raise ApiError(
+            400,
+            f"{what} is not valid JSON: {exc}",
+            [{"loc": ["body"], "type": "invalid_json", "msg": str(exc)}],
+        ) from None
     except UnicodeDecodeError as exc:
-        raise ApiError(400, f"{what} is not valid UTF-8: {exc.reason} at byte {exc.start}", [
-            {"loc": ["body"], "type": "invalid_utf8", "msg": f"{exc.reason} at byte {exc.start}"}]) from None
+        raise ApiError(
+            400,
+            f"{what} is not valid UTF-8: {exc.reason} at byte {exc.start}",
+            [{"loc": ["body"], "type": "invalid_utf8", "msg": f"{exc.reason} at byte {exc.start}"}],
+        ) from None
 
 
 def _ndjson_items(body: bytes) -> list[Any]:
@@ -42,19 +48,27 @@ def _ndjson_items(body: bytes) -> list[Any]:
 
 def decode_events(body: bytes, content_type: str, *, max_events: int) -> list[Any]:
     if not body.strip():
-        raise ApiError(400, "request body is empty; send {\"events\": [...]} or NDJSON",
-                       [{"loc": ["body"], "type": "missing", "msg": "body is empty"}])
+        raise ApiError(
+            400,
+            'request body is empty; send {"events": [...]} or NDJSON',
+            [{"loc": ["body"], "type": "missing", "msg": "body is empty"}],
+        )
     if content_type.split(";")[0].strip().lower() in NDJSON_TYPES:
         items = _ndjson_items(body)
     else:
         document = _decode_json(body, what="request body")
         if not isinstance(document, dict) or not isinstance(document.get("events"), list):
-            raise ApiError(400, "request body must be a JSON object {\"events\": [...]}",
-                           [{"loc": ["body", "events"], "type": "wrong_shape", "msg": "expected a list under 'events'"}])
+            raise ApiError(
+                400,
+                'request body must be a JSON object {"events": [...]}',
+                [{"loc": ["body", "events"], "type": "wrong_shape", "msg": "expected a list under 'events'"}],
+            )
         items = document["events"]
     if len(items) > max_events:
         msg = f"{len(items)} events in one request; at most {max_events} are accepted (split the batch)"
         raise ApiError(413, msg, [{"loc": ["body", "events"], "type": "too_many_events", "msg": msg}])
     if not items:
-        raise ApiError(400, "no events in the request", [{"loc": ["body", "events"], "type": "empty", "msg": "empty"}])
+        raise ApiError(
+            400, "no events in the request", [{"loc": ["body", "events"], "type": "empty", "msg": "empty"}]
+        )
     return items

@@ -1,6 +1,7 @@
-"""Every error leaves the API in one JSON shape, decided here and pinned by ``tests/api/test_error_shape.py``::
+"""Every error leaves the API in one JSON shape, pinned by ``tests/api/test_error_shape.py``::
 
-    {"ok": false, "status": 400, "error": "one sentence", "errors": [{"loc": [...], "type": "...", "msg": "..."}]}
+    {"ok": false, "status": 400, "error": "one sentence",
+     "errors": [{"loc": [...], "type": "...", "msg": "..."}]}
 
 The domain raises ``TastemakerError`` subclasses; this table maps them to status codes.
 """
@@ -13,6 +14,7 @@ from typing import Any
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.types import ExceptionHandlersMap
 
 from tastemaker.errors import (
     BackendUnavailable,
@@ -47,7 +49,9 @@ class ApiError(Exception):
         self.errors = errors or []
 
 
-def error_response(status: int, error: str, errors: list[dict[str, Any]] | None = None, **more: Any) -> Response[bytes]:
+def error_response(
+    status: int, error: str, errors: list[dict[str, Any]] | None = None, **more: Any
+) -> Response[bytes]:
     body = {"ok": False, "status": status, "error": error, "errors": errors or [], **more}
     headers = {"WWW-Authenticate": "Token"} if status == 401 else None
     return Response(_encoder.encode(body), status_code=status, media_type="application/json", headers=headers)
@@ -91,7 +95,7 @@ def handle_unexpected(_: Request[Any, Any, Any], exc: Exception) -> Response[byt
     return error_response(500, "internal error; the server log has the details")
 
 
-EXCEPTION_HANDLERS: dict[type[Exception], Any] = {
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     ApiError: handle_api_error,
     TastemakerError: handle_domain_error,
     ValidationException: handle_validation,

@@ -18,12 +18,16 @@ class LagCollector(Collector):
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         lag = GaugeMetricFamily(
-            "tastemaker_consumer_lag_events", "Events appended but not yet committed by the group", labels=["group"]
+            "tastemaker_consumer_lag_events",
+            "Events appended but not yet committed by the group",
+            labels=["group"],
         )
         for group in self.groups():
             lag.add_metric([group], float(self.event_log.lag(group)))
         yield lag
-        end = GaugeMetricFamily("tastemaker_log_end_offset", "Next offset per partition", labels=["partition"])
+        end = GaugeMetricFamily(
+            "tastemaker_log_end_offset", "Next offset per partition", labels=["partition"]
+        )
         for partition, offset in sorted(self.event_log.end_offsets().items()):
             end.add_metric([str(partition)], float(offset))
         yield end

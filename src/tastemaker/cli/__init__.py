@@ -5,6 +5,8 @@ from __future__ import annotations
 from tastemaker.cli import imports, serve, users  # noqa: F401  (registers the commands)
 from tastemaker.cli.base import cli
 
+__all__ = ["cli", "main"]
+
 
 def main() -> None:
     cli(obj={}, prog_name="tastemaker")

@@ -40,10 +40,17 @@ def friendly_errors(func: Callable[P, R]) -> Callable[P, R]:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="tastemaker")
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for the embedded databases [env TASTEMAKER_DATA_DIR; default ./tastemaker-data].")
-@click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path),
-              help="Settings file (default ./tastemaker.toml, or env TASTEMAKER_CONFIG).")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the embedded databases [env TASTEMAKER_DATA_DIR; default ./tastemaker-data].",
+)
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Settings file (default ./tastemaker.toml, or env TASTEMAKER_CONFIG).",
+)
 @click.option("--debug", is_flag=True, help="Show full tracebacks on errors.")
 @click.pass_context
 def cli(ctx: click.Context, data_dir: Path | None, config_path: Path | None, debug: bool) -> None:

@@ -26,8 +26,10 @@ def _open_log(ctx: click.Context) -> EventLog:
 
 def _finish(report: ImportReport) -> None:
     click.echo(report.summary(), err=True)
-    click.echo("a running `tastemaker serve` (or `tastemaker worker NAME`) folds them into listens and profiles",
-               err=True)
+    click.echo(
+        "a running `tastemaker serve` (or `tastemaker worker NAME`) folds them into listens and profiles",
+        err=True,
+    )
 
 
 @cli.group("import")
@@ -38,7 +40,11 @@ def import_() -> None:
 @import_.command("spotify")
 @click.argument("path", type=PATH)
 @click.option("--user", required=True, help="Whose history this is (Spotify exports do not say).")
-@click.option("--include-private", is_flag=True, help="Keep IP address and user agent fields (dropped by default).")
+@click.option(
+    "--include-private",
+    is_flag=True,
+    help="Also import plays from private sessions (skipped by default: the listener opted out).",
+)
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 @click.pass_context
 @friendly_errors
@@ -47,8 +53,9 @@ def spotify(ctx: click.Context, path: Path, user: str, include_private: bool, no
     endsong_*.json or StreamingHistory*.json files."""
     event_log = _open_log(ctx)
     try:
-        report = import_spotify(path, user=user, log=event_log, progress=not no_progress,
-                                include_private=include_private)
+        report = import_spotify(
+            path, user=user, log=event_log, progress=not no_progress, include_private=include_private
+        )
     finally:
         event_log.close()
     _finish(report)

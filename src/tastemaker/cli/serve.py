@@ -1,4 +1,4 @@
-"""``tastemaker serve`` (API + every consumer in one process) and ``tastemaker worker NAME`` (one consumer)."""
+"""``tastemaker serve`` (API + every consumer in one process) and ``tastemaker worker NAME``."""
 
 from __future__ import annotations
 
@@ -17,21 +17,30 @@ from tastemaker.platform import Platform
 @cli.command()
 @click.option("--host", help="Address to listen on [env TASTEMAKER_HOST; default 127.0.0.1].")
 @click.option("--port", type=int, help="Port to listen on [env TASTEMAKER_PORT; default 8000].")
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for the embedded databases [env TASTEMAKER_DATA_DIR].")
-@click.option("--no-consumers", is_flag=True, help="Serve the API only; run consumers with `tastemaker worker`.")
+@click.option(
+    "--data-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for the embedded databases [env TASTEMAKER_DATA_DIR].",
+)
+@click.option(
+    "--no-consumers", is_flag=True, help="Serve the API only; run consumers with `tastemaker worker`."
+)
 @click.pass_context
 @friendly_errors
-def serve(ctx: click.Context, host: str | None, port: int | None, data_dir: Path | None, no_consumers: bool) -> None:
+def serve(
+    ctx: click.Context, host: str | None, port: int | None, data_dir: Path | None, no_consumers: bool
+) -> None:
     """Serve the HTTP API, with the archiver and profiler running in the same process."""
-    import uvicorn  # noqa: PLC0415  (heavy; only needed here)
+    import uvicorn
 
-    from tastemaker.api.app import create_app  # noqa: PLC0415
+    from tastemaker.api.app import create_app
 
     config = config_from(ctx, host=host, port=port, data_dir=str(data_dir) if data_dir else None)
     with Platform.open(config) as platform:
         app = create_app(platform, run_consumers=not no_consumers)
-        click.echo(f"serving on http://{config['host']}:{config['port']}  (data in {config.data_dir})", err=True)
+        click.echo(
+            f"serving on http://{config['host']}:{config['port']}  (data in {config.data_dir})", err=True
+        )
         uvicorn.run(app, host=config["host"], port=config["port"], log_level="warning", access_log=False)
 
 

@@ -29,7 +29,9 @@ def create_user(store: Store, name: str, *, admin: bool, rotate: bool) -> str:
         raise TastemakerError(msg)
     token = new_token()
     is_admin = admin or (existing.admin if existing else False)
-    store.put_user(User(name=name, token_hash=hash_token(token), admin=is_admin, created_at=datetime.now(UTC)))
+    store.put_user(
+        User(name=name, token_hash=hash_token(token), admin=is_admin, created_at=datetime.now(UTC))
+    )
     return token
 
 

@@ -118,7 +118,8 @@ def encode(event: EventBase) -> bytes:
 
 
 def decode(payload: bytes) -> Event:
-    return _msgpack_decoder.decode(payload)
+    event: Event = _msgpack_decoder.decode(payload)
+    return event
 
 
 def to_json(event: EventBase) -> bytes:

@@ -46,7 +46,9 @@ def _lookup(raw: dict[str, Any], loc: tuple[str | int, ...]) -> Any:
     return value
 
 
-def _explain(exc: msgspec.ValidationError, raw: dict[str, Any], prefix: tuple[str | int, ...]) -> InvalidEvent:
+def _explain(
+    exc: msgspec.ValidationError, raw: dict[str, Any], prefix: tuple[str | int, ...]
+) -> InvalidEvent:
     text = str(exc)
     missing = _MISSING.search(text)
     if missing:
@@ -83,10 +85,15 @@ def _check_storable(extra: dict[str, Any], prefix: tuple[str | int, ...]) -> Non
     try:
         _msgpack.encode(extra)
     except (OverflowError, TypeError) as exc:
-        raise InvalidEvent(f"extra field cannot be stored: {exc}", loc=(*prefix, "extra"), type="out_of_range") from None
+        msg = f"extra field cannot be stored: {exc}"
+        raise InvalidEvent(
+            msg, loc=(*prefix, "extra"), type="out_of_range"
+        ) from None
 
 
-def _check_ts(event: Event, *, now: datetime, future_tolerance: timedelta, prefix: tuple[str | int, ...]) -> None:
+def _check_ts(
+    event: Event, *, now: datetime, future_tolerance: timedelta, prefix: tuple[str | int, ...]
+) -> None:
     ts = event.ts
     if ts.tzinfo is None:
         msg = f"ts = {ts.isoformat()!r}: needs a timezone, e.g. '2025-01-01T12:00:00Z'"
@@ -120,7 +127,7 @@ def parse_event(
     default_user: str | None = None,
     loc: tuple[str | int, ...] = (),
 ) -> Event:
-    """Validate one JSON object and return a complete event: UTC ts, track resolved, id and received_at set."""
+    """Validate one JSON object into a complete event: UTC ts, track resolved, id and received_at set."""
     if not isinstance(raw, dict):
         msg = f"each event must be a JSON object, got {type(raw).__name__}"
         raise InvalidEvent(msg, loc=loc, type="not_an_object")

@@ -24,7 +24,9 @@ def _decay(delta_s: float, half_life_s: float) -> float:
     return math.exp2(-delta_s / half_life_s)
 
 
-def add(score: Affinity, weight: float, *, ts: float, short_half_life_s: float, long_half_life_s: float) -> None:
+def add(
+    score: Affinity, weight: float, *, ts: float, short_half_life_s: float, long_half_life_s: float
+) -> None:
     """Add ``weight`` observed at ``ts`` to ``score`` in place."""
     if ts >= score.ts:
         delta = ts - score.ts

@@ -115,7 +115,9 @@ def apply_event(profile: TasteProfile, event: Event, track: Track | None, params
     prune(profile.genres, keep=params.top_k)
 
 
-def _top(table: dict[str, Affinity], *, now: float, params: ProfileParams, n: int) -> dict[str, list[dict[str, Any]]]:
+def _top(
+    table: dict[str, Affinity], *, now: float, params: ProfileParams, n: int
+) -> dict[str, list[dict[str, Any]]]:
     def ranked(long: bool) -> list[dict[str, Any]]:
         half = params.long_half_life_s if long else params.short_half_life_s
         scored = ((key, at(score, ts=now, half_life_s=half, long=long)) for key, score in table.items())
@@ -125,7 +127,9 @@ def _top(table: dict[str, Affinity], *, now: float, params: ProfileParams, n: in
     return {"short_term": ranked(False), "long_term": ranked(True)}
 
 
-def summary(profile: TasteProfile, params: ProfileParams, *, now: datetime | None = None, n: int = 20) -> dict[str, Any]:
+def summary(
+    profile: TasteProfile, params: ProfileParams, *, now: datetime | None = None, n: int = 20
+) -> dict[str, Any]:
     """The JSON view served at ``GET /v1/users/{user}/profile``."""
     now_s = (now or datetime.now(UTC)).timestamp()
     listens = profile.plays + profile.skips
@@ -137,7 +141,9 @@ def summary(profile: TasteProfile, params: ProfileParams, *, now: datetime | Non
         "minutes_listened": round(profile.ms_played / 60000, 1),
         "skip_rate": round(profile.skips / listens, 4) if listens else None,
         "skip_rate_by_context": {
-            kind: round(skips / total, 4) for kind, (skips, total) in sorted(profile.skips_by_context.items()) if total
+            kind: round(skips / total, 4)
+            for kind, (skips, total) in sorted(profile.skips_by_context.items())
+            if total
         },
         "first_listen": profile.first_listen,
         "last_listen": profile.last_listen,

@@ -12,11 +12,9 @@ from datetime import UTC, datetime
 
 from tastemaker.catalog.track_cache import TrackCache
 from tastemaker.events.log import Record
-from tastemaker.events.schema import TRACK_EVENTS
+from tastemaker.events.schema import TrackRef
 from tastemaker.profiles.profile import ProfileParams, TasteProfile, apply_event, decode, encode
 from tastemaker.storage.store import Store
-
-PROFILE_EVENTS = TRACK_EVENTS
 
 
 class Profiler:
@@ -28,21 +26,19 @@ class Profiler:
         self.params = params
 
     def handle(self, records: Sequence[Record]) -> None:
-        relevant = [r for r in records if isinstance(r.event, PROFILE_EVENTS)]
+        relevant = [(r, r.event) for r in records if isinstance(r.event, TrackRef)]
         if not relevant:
             return
-        users = {r.event.user_id for r in relevant}
+        users = {event.user_id for _, event in relevant}
         stored = self.store.get_profiles(users)
         profiles = {user: decode(stored[user]) if user in stored else TasteProfile(user_id=user) for user in users}
-        track_ids = {r.event.track_id for r in relevant if getattr(r.event, "track_id", None)}
-        tracks = self.tracks.get_many(track_ids)  # type: ignore[arg-type]
-        for record in relevant:
-            profile = profiles[record.event.user_id]
+        tracks = self.tracks.get_many({event.track_id for _, event in relevant if event.track_id})
+        for record, event in relevant:
+            profile = profiles[event.user_id]
             key = str(record.partition)
             if record.offset <= profile.applied.get(key, -1):
                 continue
-            track_id = getattr(record.event, "track_id", None)
-            apply_event(profile, record.event, tracks.get(track_id) if track_id else None, self.params)
+            apply_event(profile, event, tracks.get(event.track_id) if event.track_id else None, self.params)
             profile.applied[key] = record.offset
         now = datetime.now(UTC)
         for profile in profiles.values():

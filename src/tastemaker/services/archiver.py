@@ -13,7 +13,17 @@ from datetime import UTC, datetime
 from tastemaker.catalog.track_cache import TrackCache
 from tastemaker.events.identity import album_id_for, artist_id_for
 from tastemaker.events.log import Record
-from tastemaker.events.schema import Event, Like, Play, PlaylistAdd, PlaylistCreate, Skip, TrackAdded, TrackRef, Unlike
+from tastemaker.events.schema import (
+    Event,
+    Like,
+    Play,
+    PlaylistAdd,
+    PlaylistCreate,
+    Skip,
+    TrackAdded,
+    TrackRef,
+    Unlike,
+)
 from tastemaker.storage.models import Album, Artist, Listen, Playlist, Track
 from tastemaker.storage.store import Store
 
@@ -24,7 +34,9 @@ def _track_from_ref(event: TrackRef) -> Track | None:
     if not (event.track_id and event.track_name and event.artist_name):
         return None
     artist_id = artist_id_for(event.artist_name)
-    album_id = album_id_for(artist_name=event.artist_name, album_name=event.album_name) if event.album_name else None
+    album_id = (
+        album_id_for(artist_name=event.artist_name, album_name=event.album_name) if event.album_name else None
+    )
     return Track(
         track_id=event.track_id,
         name=event.track_name,
@@ -45,7 +57,11 @@ def _track_from_added(event: TrackAdded) -> Track:
         artist_id=event.artist_id or artist_id_for(event.artist_name),
         artist_name=event.artist_name,
         album_id=event.album_id
-        or (album_id_for(artist_name=event.artist_name, album_name=event.album_name) if event.album_name else None),
+        or (
+            album_id_for(artist_name=event.artist_name, album_name=event.album_name)
+            if event.album_name
+            else None
+        ),
         album_name=event.album_name,
         duration_ms=event.duration_ms,
         release_date=event.release_date,
@@ -100,12 +116,23 @@ class Archiver:
             return
         tracks = list(new.values())
         self.store.put_tracks(tracks)
-        artists = {t.artist_id: Artist(artist_id=t.artist_id, name=t.artist_name, genres=t.genres)
-                   for t in tracks if t.artist_id and t.artist_name}
+        artists = {
+            t.artist_id: Artist(artist_id=t.artist_id, name=t.artist_name, genres=t.genres)
+            for t in tracks
+            if t.artist_id and t.artist_name
+        }
         self.store.put_artists(list(artists.values()))
-        albums = {t.album_id: Album(album_id=t.album_id, name=t.album_name, artist_id=t.artist_id,
-                                    artist_name=t.artist_name, release_date=t.release_date)
-                  for t in tracks if t.album_id and t.album_name}
+        albums = {
+            t.album_id: Album(
+                album_id=t.album_id,
+                name=t.album_name,
+                artist_id=t.artist_id,
+                artist_name=t.artist_name,
+                release_date=t.release_date,
+            )
+            for t in tracks
+            if t.album_id and t.album_name
+        }
         self.store.put_albums(list(albums.values()))
         self.tracks.remember(self.store.get_tracks(new).values())
 
@@ -118,7 +145,10 @@ class Archiver:
             kind, playlist_id = LIKED, LIKED
         existing = {p.playlist_id: p for p in self.store.get_playlists(event.user_id, kind)}
         playlist = existing.get(playlist_id) or Playlist(
-            user_id=event.user_id, kind=kind, playlist_id=playlist_id, name="Liked Songs" if kind == LIKED else ""
+            user_id=event.user_id,
+            kind=kind,
+            playlist_id=playlist_id,
+            name="Liked Songs" if kind == LIKED else "",
         )
         key = f"offset:{record.partition}"
         if record.offset <= playlist.extra.get(key, -1):
@@ -127,7 +157,11 @@ class Archiver:
             playlist.name, playlist.description = event.name, event.description
         elif isinstance(event, PlaylistAdd | Like) and event.track_id:
             position = getattr(event, "position", None)
-            ids = [t for t in playlist.track_ids if t != event.track_id] if isinstance(event, Like) else playlist.track_ids
+            ids = (
+                [t for t in playlist.track_ids if t != event.track_id]
+                if isinstance(event, Like)
+                else playlist.track_ids
+            )
             ids.insert(len(ids) if position is None else min(position, len(ids)), event.track_id)
             playlist.track_ids = ids
         elif isinstance(event, Unlike):

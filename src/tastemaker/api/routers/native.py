@@ -44,7 +44,9 @@ async def post_events(request: Request[Any, Any, Any]) -> Response[bytes]:
     principal = principal_of(request)
     body = await request.body()
     items = decode_events(
-        body, request.headers.get("content-type", "application/json"), max_events=platform.config["max_batch_events"]
+        body,
+        request.headers.get("content-type", "application/json"),
+        max_events=platform.config["max_batch_events"],
     )
     events, errors = validate_items(
         items,
@@ -64,7 +66,9 @@ async def post_events(request: Request[Any, Any, Any]) -> Response[bytes]:
         return error_response(400, f"all {len(errors)} events were rejected", errors, accepted=[])
     if errors:
         error = f"{len(errors)} of {len(items)} events were rejected; {len(accepted)} were accepted"
-        return _json({"ok": False, "status": 202, "error": error, "errors": errors, "accepted": accepted}, 202)
+        return _json(
+            {"ok": False, "status": 202, "error": error, "errors": errors, "accepted": accepted}, 202
+        )
     return _json({"ok": True, "status": 202, "accepted": accepted, "errors": []}, 202)
 
 
@@ -90,7 +94,9 @@ def get_listens(
         chunk = store.listens(user_id, day)[skip : skip + count - len(listens)]
         skip = 0
         listens.extend(chunk)
-    return _json({"user_id": user_id, "listens": listens, "total": total, "count": len(listens), "offset": offset})
+    return _json(
+        {"user_id": user_id, "listens": listens, "total": total, "count": len(listens), "offset": offset}
+    )
 
 
 @get("/users/{user_id:str}/profile", summary="A user's Taste Profile", sync_to_thread=True)
@@ -118,4 +124,6 @@ def get_track(request: Request[Any, Any, Any], track_id: FromPath[str]) -> Respo
     return _json(body)
 
 
-native_router = Router(path="/v1", route_handlers=[post_events, get_listens, get_profile, get_track], tags=["native"])
+native_router = Router(
+    path="/v1", route_handlers=[post_events, get_listens, get_profile, get_track], tags=["native"]
+)
