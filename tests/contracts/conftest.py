@@ -6,13 +6,16 @@ Embedded backends run in ``tmp_path`` every time; a backend that needs a server 
 
 from __future__ import annotations
 
+import itertools
 import os
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from tastemaker.backends import STORES, open_backend
+from tastemaker.backends import EVENT_LOGS, STORES, open_backend
+from tastemaker.events.log import EventLog
 from tastemaker.storage.store import Store
 
 STORE_SERVER_URL_VARS = {
@@ -41,3 +44,47 @@ def store(store_url: str) -> Iterator[Store]:
     opened: Store = open_backend(STORES, store_url)
     yield opened
     opened.close()
+
+
+EVENT_LOG_SERVER_URL_VARS = {"kafka": "TASTEMAKER_TEST_KAFKA_URL"}
+
+
+@pytest.fixture(params=["sqlite", *EVENT_LOG_SERVER_URL_VARS])
+def new_log_url(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], str]:
+    """Makes URLs of fresh, empty event logs of one backend: a new SQLite file, or a new Kafka topic."""
+    backend: str = request.param
+    counter = itertools.count()
+    if backend == "sqlite":
+        return lambda: f"sqlite:///{tmp_path}/logs/events-{next(counter)}.db?partitions=4"
+    url = os.environ.get(EVENT_LOG_SERVER_URL_VARS[backend])
+    if not url:
+        pytest.skip("set TASTEMAKER_TEST_KAFKA_URL to run the Kafka contract suite")
+    separator = "&" if "?" in url else "?"
+    return lambda: f"{url}{separator}topic=tastemaker-test-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def event_log_url(new_log_url: Callable[[], str]) -> str:
+    return new_log_url()
+
+
+@pytest.fixture
+def open_log(event_log_url: str) -> Iterator[Callable[..., EventLog]]:
+    """Opens handles on ``event_log_url`` (another handle = a reopen, or a second process's view);
+    every handle is closed after the test."""
+    opened: list[EventLog] = []
+
+    def open_(url: str | None = None) -> EventLog:
+        log: EventLog = open_backend(EVENT_LOGS, url or event_log_url)
+        opened.append(log)
+        return log
+
+    yield open_
+    for log in opened:
+        log.close()
+
+
+@pytest.fixture
+def event_log(open_log: Callable[..., EventLog]) -> EventLog:
+    """An open, empty EventLog, closed after the test."""
+    return open_log()

@@ -63,6 +63,11 @@ class EventLog(Protocol):
     - ``commit`` stores, per partition, the offset of the *next* event to read. Consumers commit
       only after their sink has flushed, so a crash in between re-delivers (at-least-once) and
       the idempotent sinks make it exactly-once downstream.
+    - ``committed`` and ``end_offsets`` name every partition (0 where nothing was committed or
+      written); ``lag`` is the sum of their differences.
+    - ``enforce_retention`` deletes only the oldest events of each partition: offsets never change
+      and are never handed out twice, and a group positioned on deleted events continues at the
+      first one that remains.
     """
 
     partitions: int
@@ -72,6 +77,12 @@ class EventLog(Protocol):
     def poll(self, group: str, max_events: int, *, partitions: Collection[int] | None = None) -> Batch: ...
 
     def commit(self, group: str, offsets: Mapping[int, int]) -> None: ...
+
+    def rewind(self, group: str) -> None:
+        """Forget this handle's read position, so the next poll re-delivers everything uncommitted.
+
+        A consumer whose ``handle`` failed calls this, or the failed batch would be skipped.
+        """
 
     def committed(self, group: str) -> dict[int, int]: ...
 

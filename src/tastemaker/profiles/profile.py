@@ -102,17 +102,24 @@ def apply_event(profile: TasteProfile, event: Event, track: Track | None, params
         return
     weight = _weight(event, track)
     ts = event.ts.timestamp()
-    halves = {"short_half_life_s": params.short_half_life_s, "long_half_life_s": params.long_half_life_s}
+    short, long = params.short_half_life_s, params.long_half_life_s
     if event.track_id:
-        add(profile.tracks.setdefault(event.track_id, Affinity(ts=ts)), weight, ts=ts, **halves)
-        prune(profile.tracks, keep=params.top_k)
+        _bump(profile.tracks, event.track_id, weight, ts, short, long, params.top_k)
     artist = (track.artist_name if track else None) or event.artist_name
     if artist:
-        add(profile.artists.setdefault(artist, Affinity(ts=ts)), weight, ts=ts, **halves)
-        prune(profile.artists, keep=params.top_k)
-    for genre in track.genres if track else ():
-        add(profile.genres.setdefault(genre, Affinity(ts=ts)), weight, ts=ts, **halves)
-    prune(profile.genres, keep=params.top_k)
+        _bump(profile.artists, artist, weight, ts, short, long, params.top_k)
+    if track is not None:
+        for genre in track.genres:
+            _bump(profile.genres, genre, weight, ts, short, long, params.top_k)
+
+
+def _bump(table: dict[str, Affinity], key: str, weight: float, ts: float, short: float, long: float, keep: int) -> None:
+    score = table.get(key)
+    if score is None:
+        table[key] = Affinity(weight, weight, ts)
+        prune(table, keep=keep)
+    else:
+        add(score, weight, ts=ts, short_half_life_s=short, long_half_life_s=long)
 
 
 def _top(

@@ -3,10 +3,16 @@
 Per batch it loads each touched profile once, applies the events in log order, and writes all
 profiles in one transaction. Each profile remembers the last offset it applied per partition, so
 a batch delivered twice (a crash between sink flush and commit) is applied once.
+
+Decoded profiles stay in a bounded in-memory cache: a user's events all live in one partition and a
+partition is consumed by one profiler at a time, so this process is the only writer of the profiles
+it holds. If writing a batch fails the cache is dropped, because it may hold changes that never
+reached the store.
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -20,27 +26,48 @@ from tastemaker.storage.store import Store
 class Profiler:
     name = "profiler"
 
-    def __init__(self, store: Store, tracks: TrackCache, params: ProfileParams) -> None:
+    def __init__(self, store: Store, tracks: TrackCache, params: ProfileParams, *, cache_size: int = 50_000) -> None:
         self.store = store
         self.tracks = tracks
         self.params = params
+        self.cache_size = cache_size
+        self._cache: OrderedDict[str, TasteProfile] = OrderedDict()
+
+    def _load(self, users: set[str]) -> dict[str, TasteProfile]:
+        profiles = {user: self._cache[user] for user in users if user in self._cache}
+        missing = users - profiles.keys()
+        if missing:
+            stored = self.store.get_profiles(missing)
+            for user in missing:
+                profiles[user] = decode(stored[user]) if user in stored else TasteProfile(user_id=user)
+        return profiles
+
+    def _remember(self, profiles: dict[str, TasteProfile]) -> None:
+        for user, profile in profiles.items():
+            self._cache[user] = profile
+            self._cache.move_to_end(user)
+        while len(self._cache) > self.cache_size:
+            self._cache.popitem(last=False)
 
     def handle(self, records: Sequence[Record]) -> None:
         relevant = [(r, r.event) for r in records if isinstance(r.event, TrackRef)]
         if not relevant:
             return
-        users = {event.user_id for _, event in relevant}
-        stored = self.store.get_profiles(users)
-        profiles = {user: decode(stored[user]) if user in stored else TasteProfile(user_id=user) for user in users}
-        tracks = self.tracks.get_many({event.track_id for _, event in relevant if event.track_id})
-        for record, event in relevant:
-            profile = profiles[event.user_id]
-            key = str(record.partition)
-            if record.offset <= profile.applied.get(key, -1):
-                continue
-            apply_event(profile, event, tracks.get(event.track_id) if event.track_id else None, self.params)
-            profile.applied[key] = record.offset
-        now = datetime.now(UTC)
-        for profile in profiles.values():
-            profile.updated_at = now
-        self.store.put_profiles({user: encode(profile) for user, profile in profiles.items()})
+        try:
+            profiles = self._load({event.user_id for _, event in relevant})
+            tracks = self.tracks.get_many({event.track_id for _, event in relevant if event.track_id})
+            for record, event in relevant:
+                profile = profiles[event.user_id]
+                key = str(record.partition)
+                if record.offset <= profile.applied.get(key, -1):
+                    continue
+                apply_event(profile, event, tracks.get(event.track_id) if event.track_id else None, self.params)
+                profile.applied[key] = record.offset
+            now = datetime.now(UTC)
+            for profile in profiles.values():
+                profile.updated_at = now
+            self.store.put_profiles({user: encode(profile) for user, profile in profiles.items()})
+        except BaseException:
+            self._cache.clear()
+            raise
+        self._remember(profiles)

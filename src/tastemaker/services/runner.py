@@ -45,7 +45,11 @@ class ConsumerRunner:
         batch = self.event_log.poll(self.name, self.batch_size)
         if not batch.records:
             return 0
-        self.consumer.handle(batch.records)
+        try:
+            self.consumer.handle(batch.records)
+        except BaseException:
+            self.event_log.rewind(self.name)  # deliver this batch again on the next try
+            raise
         self.event_log.commit(self.name, batch.next_offsets())
         if self.on_batch is not None:
             self.on_batch(self.name, len(batch.records))
