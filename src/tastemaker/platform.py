@@ -41,7 +41,9 @@ def profile_params(config: Config) -> ProfileParams:
 def retention_loop(config: Config, event_log: EventLog) -> RetentionLoop:
     hours, max_bytes = float(config["log_retention_hours"]), int(config["log_retention_bytes"])
     return RetentionLoop(
-        event_log, max_age=timedelta(hours=hours) if hours > 0 else None, max_bytes=max_bytes if max_bytes > 0 else None
+        event_log,
+        max_age=timedelta(hours=hours) if hours > 0 else None,
+        max_bytes=max_bytes if max_bytes > 0 else None,
     )
 
 

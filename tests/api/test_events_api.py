@@ -39,6 +39,7 @@ def test_accepts_batch_and_serves_listens_and_profile(live_server: LiveServer) -
         profile = client.get("/v1/users/alice/profile").json()
         assert profile["plays"] == 20 and profile["minutes_listened"] == 40.0
         assert profile["top_artists"]["long_term"][0]["id"].startswith("Artist")
+        assert profile["top_tracks"]["long_term"][0]["name"].startswith("Song")
         track_id = listens["listens"][0]["track_id"]
         track = client.get(f"/v1/tracks/{track_id}").json()
         assert track["name"] == "Song 5" and track["artist_name"] == "Artist 1"

@@ -18,7 +18,9 @@ def test_size_bound_trims_oldest(tmp_path: Path) -> None:
     config = Config.load({"data_dir": str(tmp_path), "log_retention_bytes": 2000}, env={})
     with Platform.open(config) as platform:
         events = [
-            Play(user_id="u", ts=datetime(2025, 1, 1, tzinfo=UTC), event_id=f"e{i}", track_id="t", ms_played=i)
+            Play(
+                user_id="u", ts=datetime(2025, 1, 1, tzinfo=UTC), event_id=f"e{i}", track_id="t", ms_played=i
+            )
             for i in range(200)
         ]
         platform.event_log.append(events)

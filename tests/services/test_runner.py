@@ -28,7 +28,10 @@ class FlakySink:
 
 
 def test_failed_batch_is_delivered_again(platform: Platform) -> None:
-    events = [Play(user_id="u", ts=datetime(2025, 1, 1, tzinfo=UTC), event_id=f"e{i}", track_id="t") for i in range(5)]
+    events = [
+        Play(user_id="u", ts=datetime(2025, 1, 1, tzinfo=UTC), event_id=f"e{i}", track_id="t")
+        for i in range(5)
+    ]
     platform.event_log.append(events)
     sink = FlakySink()
     runner = ConsumerRunner(platform.event_log, sink, batch_size=100)

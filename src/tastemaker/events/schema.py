@@ -16,8 +16,11 @@ Name = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
 Millis = Annotated[int, msgspec.Meta(ge=0, le=7 * 24 * 3600 * 1000)]
 
 
-class EventBase(msgspec.Struct, kw_only=True, tag_field="type", omit_defaults=True):
-    """Fields every event carries. ``ts`` is when it happened (UTC), ``received_at`` when we got it."""
+class EventBase(msgspec.Struct, kw_only=True, tag_field="type", omit_defaults=True, gc=False):
+    """Fields every event carries. ``ts`` is when it happened (UTC), ``received_at`` when we got it.
+
+    ``gc=False``: events hold only plain values, never cycles, and millions pass through a process.
+    """
 
     user_id: Id
     ts: datetime

@@ -86,9 +86,7 @@ def _check_storable(extra: dict[str, Any], prefix: tuple[str | int, ...]) -> Non
         _msgpack.encode(extra)
     except (OverflowError, TypeError) as exc:
         msg = f"extra field cannot be stored: {exc}"
-        raise InvalidEvent(
-            msg, loc=(*prefix, "extra"), type="out_of_range"
-        ) from None
+        raise InvalidEvent(msg, loc=(*prefix, "extra"), type="out_of_range") from None
 
 
 def _check_ts(

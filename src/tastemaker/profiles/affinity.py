@@ -20,7 +20,9 @@ class Affinity(msgspec.Struct, array_like=True):
     ts: float = 0.0
 
 
-def add(score: Affinity, weight: float, *, ts: float, short_half_life_s: float, long_half_life_s: float) -> None:
+def add(
+    score: Affinity, weight: float, *, ts: float, short_half_life_s: float, long_half_life_s: float
+) -> None:
     """Add ``weight`` observed at ``ts`` to ``score`` in place (the per-event hot path: kept flat)."""
     delta = ts - score.ts
     if delta >= 0:

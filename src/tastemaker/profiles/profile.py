@@ -113,7 +113,9 @@ def apply_event(profile: TasteProfile, event: Event, track: Track | None, params
             _bump(profile.genres, genre, weight, ts, short, long, params.top_k)
 
 
-def _bump(table: dict[str, Affinity], key: str, weight: float, ts: float, short: float, long: float, keep: int) -> None:
+def _bump(
+    table: dict[str, Affinity], key: str, weight: float, ts: float, short: float, long: float, keep: int
+) -> None:
     score = table.get(key)
     if score is None:
         table[key] = Affinity(weight, weight, ts)

@@ -26,7 +26,9 @@ from tastemaker.storage.store import Store
 class Profiler:
     name = "profiler"
 
-    def __init__(self, store: Store, tracks: TrackCache, params: ProfileParams, *, cache_size: int = 50_000) -> None:
+    def __init__(
+        self, store: Store, tracks: TrackCache, params: ProfileParams, *, cache_size: int = 50_000
+    ) -> None:
         self.store = store
         self.tracks = tracks
         self.params = params
@@ -61,7 +63,9 @@ class Profiler:
                 key = str(record.partition)
                 if record.offset <= profile.applied.get(key, -1):
                     continue
-                apply_event(profile, event, tracks.get(event.track_id) if event.track_id else None, self.params)
+                apply_event(
+                    profile, event, tracks.get(event.track_id) if event.track_id else None, self.params
+                )
                 profile.applied[key] = record.offset
             now = datetime.now(UTC)
             for profile in profiles.values():

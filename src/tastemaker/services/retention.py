@@ -19,7 +19,12 @@ class RetentionLoop:
     name = "retention"
 
     def __init__(
-        self, event_log: EventLog, *, max_age: timedelta | None, max_bytes: int | None, interval_s: float = 60.0
+        self,
+        event_log: EventLog,
+        *,
+        max_age: timedelta | None,
+        max_bytes: int | None,
+        interval_s: float = 60.0,
     ) -> None:
         self.event_log = event_log
         self.max_age = max_age

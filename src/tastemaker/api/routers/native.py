@@ -107,7 +107,20 @@ def get_profile(request: Request[Any, Any, Any], user_id: FromPath[str]) -> Resp
     if data is None:
         msg = f"no Taste Profile for user {user_id!r} yet: it appears after the user's first play"
         raise NotFound(msg)
-    return _json(summary(decode_profile(data), profile_params(platform.config)))
+    view = summary(decode_profile(data), profile_params(platform.config))
+    _name_tracks(platform, view["top_tracks"])
+    return _json(view)
+
+
+def _name_tracks(platform: Platform, top: dict[str, list[dict[str, Any]]]) -> None:
+    """Profiles hold track ids; people read names (one multi-get by partition key)."""
+    ids = {item["id"] for items in top.values() for item in items}
+    tracks = platform.tracks.get_many(ids)
+    for items in top.values():
+        for item in items:
+            track = tracks.get(item["id"])
+            if track is not None:
+                item["name"], item["artist_name"] = track.name, track.artist_name
 
 
 @get("/tracks/{track_id:str}", summary="A catalog track with its features and labels", sync_to_thread=True)

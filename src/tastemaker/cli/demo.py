@@ -1,0 +1,127 @@
+"""``tastemaker demo`` (what ``make demo`` runs): a server with a simulated world loaded through the API."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import click
+import httpx
+
+from tastemaker.cli.base import cli, config_from, friendly_errors
+from tastemaker.cli.simulate import default_start
+from tastemaker.cli.users import create_user
+from tastemaker.platform import Platform
+from tastemaker.simulate.listeners import user_id
+
+DEMO_USER = "demo"
+
+
+def demo_token(platform: Platform) -> str:
+    """The demo admin's token, kept in the data dir so that a restarted demo prints the same one."""
+    path = platform.config.data_dir / "demo-admin-token"
+    if path.exists():
+        return path.read_text().strip()
+    token = create_user(platform.store, DEMO_USER, admin=True, rotate=True)
+    path.write_text(token + "\n")
+    path.chmod(0o600)
+    return token
+
+
+def _simulate(data_dir: Path, url: str, token: str, part: str, world: dict[str, object]) -> None:
+    """The simulator runs in its own process, so that it and the server each get a core."""
+    command = [
+        sys.executable,
+        "-m",
+        "tastemaker",
+        "--data-dir",
+        str(data_dir),
+        "simulate",
+        "--to",
+        url,
+        "--token",
+        token,
+        "--part",
+        part,
+        *(f"--{k}={v}" for k, v in world.items()),
+    ]
+    subprocess.run(command, check=True)
+
+
+def _wait_caught_up(platform: Platform) -> None:
+    for runner in platform.runners.values():
+        runner.wait_caught_up(timeout_s=600)
+
+
+def _listener(platform: Platform, users: int) -> str:
+    """A simulated listener who has a profile, to show in the example curl lines."""
+    for index in range(min(users, 1000)):
+        if platform.store.get_profile(user_id(index)) is not None:
+            return user_id(index)
+    return user_id(0)
+
+
+def load_world(platform: Platform, url: str, token: str, started: float, world: dict[str, int]) -> None:
+    """Catalog first (and archived, so plays find their genres), then the listening, through the API."""
+    marker = platform.config.data_dir / "demo-loaded"
+    if not marker.exists():
+        start = default_start(world["days"])
+        world_with_start: dict[str, object] = {**world, "start": start.isoformat()}
+        click.echo(f"loading a simulated world {world_with_start} through {url}/v1/events ...", err=True)
+        _simulate(platform.config.data_dir, url, token, "catalog", world_with_start)
+        _wait_caught_up(platform)
+        _simulate(platform.config.data_dir, url, token, "listening", world_with_start)
+        _wait_caught_up(platform)
+        marker.write_text(start.isoformat() + "\n")
+    user = _listener(platform, world["users"])
+    click.echo(
+        f"\nready in {time.monotonic() - started:.0f} s: http://{url.split('//')[1]}  (admin token below)\n"
+        f"  export TOKEN={token}\n"
+        f'  curl -H "Authorization: Token $TOKEN" {url}/v1/users/{user}/profile\n'
+        f"  curl -H \"Authorization: Token $TOKEN\" '{url}/v1/users/{user}/listens?count=5'\n"
+        f"  API docs: {url}/docs   Ctrl-C stops the server.",
+        err=True,
+    )
+
+
+@cli.command()
+@click.option("--port", type=int, help="Port [default 8000].")
+@click.option("--users", type=click.IntRange(1), default=2000, show_default=True, help="Simulated listeners.")
+@click.option("--tracks", type=click.IntRange(10), default=20000, show_default=True, help="Simulated tracks.")
+@click.option("--days", type=click.IntRange(1), default=14, show_default=True, help="Days of listening.")
+@click.pass_context
+@friendly_errors
+def demo(ctx: click.Context, port: int | None, users: int, tracks: int, days: int) -> None:
+    """Serve on 127.0.0.1:8000 and, on first start, load a simulated world of 2,000 listeners and
+    20,000 tracks through the real ingestion path; prints a token and a curl line to try."""
+    import uvicorn
+
+    from tastemaker.api.app import create_app
+
+    started = time.monotonic()
+    world = {"seed": 1, "users": users, "tracks": tracks, "days": days}
+    config = config_from(ctx, port=port)
+    with Platform.open(config) as platform:
+        token = demo_token(platform)
+        url = f"http://{config['host']}:{config['port']}"
+        server = uvicorn.Server(
+            uvicorn.Config(
+                create_app(platform), host=config["host"], port=config["port"], log_level="warning"
+            )
+        )
+
+        def loader() -> None:
+            while not server.started and not server.should_exit:
+                time.sleep(0.05)
+            try:
+                httpx.get(f"{url}/healthz", timeout=10)
+                load_world(platform, url, token, started, world)
+            except (subprocess.CalledProcessError, httpx.HTTPError) as exc:
+                click.echo(f"loading the demo world failed: {exc}", err=True)
+                server.should_exit = True
+
+        threading.Thread(target=loader, daemon=True).start()
+        server.run()
