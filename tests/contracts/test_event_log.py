@@ -508,3 +508,42 @@ def test_rewind_redelivers_everything_uncommitted(event_log: EventLog) -> None:
 
 def _rewind_event(i: int) -> Play:
     return Play(user_id="rewind-user", ts=datetime(2025, 1, 1, tzinfo=UTC), event_id=f"rw-{i}", track_id="t")
+
+
+def test_commits_and_appends_from_many_threads_never_fail(event_log: EventLog) -> None:
+    """Regression: a Cursor returned from the writer to a committing thread was freed there, resetting
+    a statement the writer was running (SQLITE_MISUSE under load)."""
+    errors: list[BaseException] = []
+    done = threading.Event()
+    base = datetime(2025, 1, 1, tzinfo=UTC)
+
+    def append(worker: int) -> None:
+        for i in range(1000):
+            event = Play(user_id=f"mt-{i % 20}", ts=base + timedelta(seconds=i), event_id=f"mt-{worker}-{i}",
+                         track_id="t")  # fmt: skip
+            try:
+                event_log.append([event])
+            except BaseException as exc:
+                errors.append(exc)
+
+    def consume(group: str) -> None:
+        while not done.is_set():
+            try:
+                batch = event_log.poll(group, 200)
+                if batch.records:
+                    event_log.commit(group, batch.next_offsets())
+                event_log.lag(group)
+            except BaseException as exc:
+                errors.append(exc)
+
+    writers = [threading.Thread(target=append, args=(n,)) for n in range(12)]
+    readers = [threading.Thread(target=consume, args=(f"mt-group-{n}",)) for n in range(3)]
+    for thread in writers + readers:
+        thread.start()
+    for thread in writers:
+        thread.join()
+    done.set()
+    for thread in readers:
+        thread.join()
+    assert errors == []
+    assert sum(event_log.end_offsets().values()) >= 12 * 1000

@@ -188,7 +188,9 @@ class SQLiteEventLog:
         """Store next-offsets durably; an offset below the stored one is ignored (never backwards)."""
         rows = [(group, self._check_partition(p), self._check_offset(o)) for p, o in offsets.items()]
         if rows:
-            job = _Task(lambda conn: conn.executemany(layout.COMMIT, rows))
+            # Return nothing from the writer: a Cursor handed to this thread would be freed here,
+            # resetting a cached statement the writer may be running (SQLITE_MISUSE, seen under load).
+            job = _Task(lambda conn: layout.store_commits(conn, rows))
             self._submit(job)
             job.future.result()
         with self._lock:

@@ -149,6 +149,11 @@ def create_or_check(conn: sqlite3.Connection, path: Path, partitions: int | None
     return stored
 
 
+def store_commits(conn: sqlite3.Connection, rows: list[tuple[str, int, int]]) -> None:
+    """Committed offsets of (group, partition, next_offset); never moves one backwards."""
+    conn.executemany(COMMIT, rows)
+
+
 def insert(conn: sqlite3.Connection, rows: list[Row]) -> list[Offset]:
     """Store the rows whose event_id is new at the next offsets; return every row's offset."""
     hashes = _ids_encoder.encode([(row[4], row[1]) for row in rows])
