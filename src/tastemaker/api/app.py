@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import os
+from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, Request, Response, get
@@ -12,16 +15,18 @@ from tastemaker import __version__
 from tastemaker.api.errors import EXCEPTION_HANDLERS
 from tastemaker.api.metrics import Metrics
 from tastemaker.api.routers.native import _json, native_router, platform_of
+from tastemaker.config import Config
 from tastemaker.platform import Platform
 
 
 @get("/healthz", summary="Liveness and consumer health", sync_to_thread=True)
 def healthz(request: Request[Any, Any, Any]) -> Response[bytes]:
     platform = platform_of(request)
-    consumers = {
-        name: {"lag": platform.event_log.lag(name), "error": repr(r.error) if r.error else None}
-        for name, r in platform.runners.items()
-    }
+    consumers: dict[str, dict[str, Any]] = {}
+    for name in platform.consumer_factories():
+        runner = platform.runners.get(name)
+        error = repr(runner.error) if runner is not None and runner.error else None
+        consumers[name] = {"lag": platform.event_log.lag(name), "error": error}
     ok = all(c["error"] is None for c in consumers.values())
     return _json({"ok": ok, "version": __version__, "consumers": consumers}, 200 if ok else 503)
 
@@ -30,6 +35,20 @@ def healthz(request: Request[Any, Any, Any]) -> Response[bytes]:
 def metrics(request: Request[Any, Any, Any]) -> Response[bytes]:
     body = request.app.state.metrics.render()
     return Response(body, media_type="text/plain; version=0.0.4; charset=utf-8")
+
+
+SETTINGS_ENV = "TASTEMAKER_SERVE_SETTINGS"
+
+
+def app_from_environment() -> Litestar:
+    """The app of one API process of `serve --workers N`: settings come from the parent, via the env."""
+    settings = json.loads(os.environ.get(SETTINGS_ENV, "{}"))
+    path = settings.get("config_path")
+    config = Config.load(settings.get("flags", {}), toml_path=Path(path) if path else None)
+    platform = Platform.open(config)
+    app = create_app(platform, run_consumers=False)
+    app.on_shutdown.append(platform.close)
+    return app
 
 
 def create_app(platform: Platform, *, run_consumers: bool = True) -> Litestar:

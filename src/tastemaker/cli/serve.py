@@ -1,62 +1,115 @@
-"""``tastemaker serve`` (API + every consumer in one process) and ``tastemaker worker NAME``."""
+"""``tastemaker serve`` (the API, with the consumers) and ``tastemaker worker NAME`` (consumers alone).
+
+With one API process the consumers run as threads inside it: one process, nothing else to manage.
+With ``--workers N`` the API runs in N processes (each validates on its own core and appends to the
+shared log) and the consumers run in one supervised child process, since a consumer group must have
+a single reader per partition.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 import signal
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
 import click
 
 from tastemaker.cli.base import cli, config_from, friendly_errors
+from tastemaker.config import Config
 from tastemaker.platform import Platform
+
+CONSUMERS = ("archiver", "profiler")
+
+
+def _serve_in_process(config: Config, *, consumers: bool) -> None:
+    import uvicorn
+
+    from tastemaker.api.app import create_app
+
+    with Platform.open(config) as platform:
+        app = create_app(platform, run_consumers=consumers)
+        uvicorn.run(app, host=config["host"], port=config["port"], log_level="warning", access_log=False)
+
+
+def _serve_workers(ctx: click.Context, config: Config, *, workers: int, consumers: bool) -> None:
+    import uvicorn
+
+    from tastemaker.api.app import SETTINGS_ENV
+
+    flags: dict[str, Any] = {"data_dir": str(config.data_dir), "host": config["host"], "port": config["port"]}
+    os.environ[SETTINGS_ENV] = json.dumps({"flags": flags, "config_path": _config_path(ctx)})
+    with Platform.open(config):
+        pass  # create the databases once, before N processes race to
+    child = None
+    if consumers:
+        command = [sys.executable, "-m", "tastemaker", "--data-dir", str(config.data_dir), "worker", "all"]
+        child = subprocess.Popen(command, preexec_fn=lambda: os.nice(5))  # ingest first when cores are short
+    try:
+        uvicorn.run(
+            "tastemaker.api.app:app_from_environment", factory=True, workers=workers,
+            host=config["host"], port=config["port"], log_level="warning", access_log=False,
+        )  # fmt: skip
+    finally:
+        if child is not None:
+            child.terminate()
+            child.wait(30)
+
+
+def _config_path(ctx: click.Context) -> str | None:
+    path = ctx.find_root().obj.get("config_path")
+    return str(path) if path else None
 
 
 @cli.command()
 @click.option("--host", help="Address to listen on [env TASTEMAKER_HOST; default 127.0.0.1].")
 @click.option("--port", type=int, help="Port to listen on [env TASTEMAKER_PORT; default 8000].")
-@click.option(
-    "--data-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Folder for the embedded databases [env TASTEMAKER_DATA_DIR].",
-)
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the embedded databases [env TASTEMAKER_DATA_DIR].")  # fmt: skip
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="API processes; with more than 1 the consumers run in one child process.")  # fmt: skip
 @click.option(
     "--no-consumers", is_flag=True, help="Serve the API only; run consumers with `tastemaker worker`."
 )
 @click.pass_context
 @friendly_errors
 def serve(
-    ctx: click.Context, host: str | None, port: int | None, data_dir: Path | None, no_consumers: bool
+    ctx: click.Context,
+    host: str | None,
+    port: int | None,
+    data_dir: Path | None,
+    workers: int,
+    no_consumers: bool,
 ) -> None:
-    """Serve the HTTP API, with the archiver and profiler running in the same process."""
-    import uvicorn
-
-    from tastemaker.api.app import create_app
-
+    """Serve the HTTP API, with the archiver and profiler consumers."""
     config = config_from(ctx, host=host, port=port, data_dir=str(data_dir) if data_dir else None)
-    with Platform.open(config) as platform:
-        app = create_app(platform, run_consumers=not no_consumers)
-        click.echo(
-            f"serving on http://{config['host']}:{config['port']}  (data in {config.data_dir})", err=True
-        )
-        uvicorn.run(app, host=config["host"], port=config["port"], log_level="warning", access_log=False)
+    click.echo(f"serving on http://{config['host']}:{config['port']}  (data in {config.data_dir})", err=True)
+    if workers == 1:
+        _serve_in_process(config, consumers=not no_consumers)
+    else:
+        _serve_workers(ctx, config, workers=workers, consumers=not no_consumers)
 
 
 @cli.command()
-@click.argument("name", type=click.Choice(["archiver", "profiler"]))
+@click.argument("name", type=click.Choice([*CONSUMERS, "all"]))
 @click.option("--once", is_flag=True, help="Process what is in the log now, then exit.")
 @click.pass_context
 @friendly_errors
 def worker(ctx: click.Context, name: str, once: bool) -> None:
-    """Run consumer NAME alone (scale out: one process per consumer, `serve --no-consumers` for the API)."""
+    """Run consumer NAME (or all of them) alone: scale out with `serve --no-consumers`."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    config = config_from(ctx)
-    with Platform.open(config) as platform:
-        runner = platform.runner(name)
+    names = CONSUMERS if name == "all" else (name,)
+    with Platform.open(config_from(ctx)) as platform:
+        runners = [platform.runner(n) for n in names]
         if once:
-            click.echo(f"{name}: handled {runner.drain()} events", err=True)
+            for runner in runners:
+                click.echo(f"{runner.name}: handled {runner.drain()} events", err=True)
             return
         done = threading.Event()
 
@@ -65,7 +118,10 @@ def worker(ctx: click.Context, name: str, once: bool) -> None:
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        runner.start()
-        click.echo(f"{name}: consuming (lag {platform.event_log.lag(name)}); Ctrl-C to stop", err=True)
+        for runner in runners:
+            runner.start()
+        lags = ", ".join(f"{r.name} lag {platform.event_log.lag(r.name)}" for r in runners)
+        click.echo(f"consuming ({lags}); Ctrl-C to stop", err=True)
         done.wait()
-        runner.stop()
+        for runner in runners:
+            runner.stop()
