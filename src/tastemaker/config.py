@@ -50,7 +50,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_batch_events", 1000, "Most events accepted in one POST /v1/events"),
     Setting("max_body_bytes", 16 * 1024 * 1024, "Largest request body accepted, in bytes"),
     Setting("future_tolerance_s", 3600, "How far in the future an event's ts may be, in seconds"),
-    Setting("consumer_batch_size", 5000, "Events a consumer takes from the log per poll"),
+    Setting("consumer_batch_size", 20000, "Most events a consumer takes from the log per poll"),
     Setting("consumer_idle_ms", 5, "How long an idle consumer waits before polling again, in ms"),
     Setting("short_half_life_days", 7.0, "Half-life of the short-term Taste Profile affinities, in days"),
     Setting("long_half_life_days", 180.0, "Half-life of the long-term Taste Profile affinities, in days"),
