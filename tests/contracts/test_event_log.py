@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from tastemaker.backends import EVENT_LOGS, open_backend
 from tastemaker.errors import BackendUnavailable, ConfigError, InvalidEvent
 from tastemaker.events.log import EventLog, Offset, Record, partition_for
-from tastemaker.events.schema import Event, Play, encode
+from tastemaker.events.schema import Event, Play, to_json
 from tastemaker.events.sqlite_log import SQLiteEventLog
 
 T0 = datetime(2025, 1, 1, tzinfo=UTC)
@@ -366,7 +366,7 @@ def test_retention_by_size_deletes_the_oldest_and_never_reuses_offsets(event_log
     now = datetime.now(UTC) - timedelta(hours=1)
     events = [play(f"e{i}", f"u{i % 4}", received_at=now + timedelta(seconds=i)) for i in range(20)]
     event_log.append(events)
-    sizes = [len(encode(e)) for e in events]
+    sizes = [len(to_json(e)) for e in events]
     end = event_log.end_offsets()
     assert event_log.enforce_retention(max_bytes=sum(sizes[5:])) == 5
     assert sorted(r.event.event_id for r in read_all(event_log)) == sorted(e.event_id for e in events[5:])

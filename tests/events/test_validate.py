@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from tastemaker.errors import InvalidEvent
 from tastemaker.events.identity import track_id_for
-from tastemaker.events.schema import Play, decode, encode, to_builtins
+from tastemaker.events.schema import Play, from_json, to_builtins, to_json
 from tastemaker.events.validate import parse_event
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
@@ -124,7 +124,7 @@ def test_round_trip_through_json_and_the_log_format(
     }
     event = parse_event(raw, now=NOW)
     assert isinstance(event, Play)
-    assert decode(encode(event)) == event
+    assert from_json(to_json(event)) == event
     again = parse_event(msgspec.json.decode(msgspec.json.encode(to_builtins(event))), now=NOW)
     assert again == event
     assert event.extra == extra

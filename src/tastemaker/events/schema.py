@@ -110,23 +110,19 @@ EVENT_TYPES: dict[str, type[EventBase]] = {
 }
 TRACK_EVENTS = (Play, Skip, Like, Unlike, PlaylistAdd)
 
-_msgpack_encoder = msgspec.msgpack.Encoder()
-_msgpack_decoder = msgspec.msgpack.Decoder(Event)
 _json_encoder = msgspec.json.Encoder()
-
-
-def encode(event: EventBase) -> bytes:
-    """Compact binary form stored in the log (msgpack)."""
-    return _msgpack_encoder.encode(event)
-
-
-def decode(payload: bytes) -> Event:
-    event: Event = _msgpack_decoder.decode(payload)
-    return event
+_json_decoder = msgspec.json.Decoder(Event)
 
 
 def to_json(event: EventBase) -> bytes:
+    """The stored and wire form of an event: ``{"type": ..., ...}`` with defaults left out."""
     return _json_encoder.encode(event)
+
+
+def from_json(data: bytes | str) -> Event:
+    """Decode a stored event (trusted: it was validated before it was appended)."""
+    event: Event = _json_decoder.decode(data)
+    return event
 
 
 def to_builtins(event: EventBase) -> dict[str, Any]:

@@ -31,11 +31,13 @@ from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 import mmh3
+import msgspec
 
 from tastemaker.errors import BackendUnavailable, ConfigError, InvalidEvent
 from tastemaker.events import sqlite_log_schema as layout
 from tastemaker.events.log import Batch, Offset, Record, partition_for
-from tastemaker.events.schema import Event, decode, encode
+from tastemaker.events.schema import Event, to_json
+from tastemaker.events.writer_turn import WriterTurn
 
 BUSY_TIMEOUT_MS = 30_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -65,6 +67,9 @@ class _Task:
 _Job = _Append | _Task
 
 
+_decode_rows = msgspec.json.Decoder(list[tuple[int, Event]]).decode
+
+
 def _now_ms() -> int:
     return time.time_ns() // 1_000_000
 
@@ -80,7 +85,7 @@ def _row(event: Event, partitions: int, now_ms: int) -> layout.Row:
     if not event.event_id:
         msg = "event_id is empty; run events through events.validate.parse_event before appending"
         raise InvalidEvent(msg, loc=("event_id",), type="missing")
-    payload = encode(event)
+    payload = to_json(event)
     received = now_ms if event.received_at is None else _to_ms(event.received_at)
     event_id, user_id = event.event_id, event.user_id
     return (
@@ -91,7 +96,7 @@ def _row(event: Event, partitions: int, now_ms: int) -> layout.Row:
         _to_ms(event.ts),
         received,
         len(payload),
-        payload,
+        msgspec.Raw(payload),
     )
 
 
@@ -156,6 +161,7 @@ class SQLiteEventLog:
         except BaseException:
             self._conn.close()
             raise
+        self._turn = WriterTurn(self._path)
         self._lock = threading.Lock()
         self._closed = False
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
@@ -247,6 +253,10 @@ class SQLiteEventLog:
             job.future.set_result(result)
 
     def _transaction(self, jobs: list[_Job]) -> list[Any]:
+        with self._turn:
+            return self._transaction_in_turn(jobs)
+
+    def _transaction_in_turn(self, jobs: list[_Job]) -> list[Any]:
         conn = self._conn
         layout.begin_immediate(conn, timeout_ms=self._busy_timeout_ms)
         try:
@@ -283,9 +293,10 @@ class SQLiteEventLog:
                 wanted = max_events - len(records)
                 if wanted <= 0:
                     break
-                rows = conn.execute(layout.POLL, (partition, position[partition], wanted)).fetchall()
+                (document,) = conn.execute(layout.POLL, (partition, position[partition], wanted)).fetchone()
+                rows = _decode_rows(document)
                 if rows:
-                    records.extend([Record(partition, offset, decode(payload)) for offset, payload in rows])
+                    records.extend([Record(partition, offset, event) for offset, event in rows])
                     position[partition] = rows[-1][0] + 1
         return Batch(records)
 
@@ -391,6 +402,7 @@ class SQLiteEventLog:
             self._queue.put(None)
         self._writer.join()
         self._conn.close()
+        self._turn.close()
         with self._lock:
             readers, self._readers = self._readers, []
         for conn in readers:

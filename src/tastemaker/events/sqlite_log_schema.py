@@ -36,7 +36,7 @@ SCHEMA = (
     """CREATE TABLE events (
         partition INTEGER NOT NULL, offset INTEGER NOT NULL, id_hash INTEGER NOT NULL,
         event_id TEXT NOT NULL, user_id TEXT NOT NULL, ts INTEGER NOT NULL, received_at INTEGER NOT NULL,
-        size INTEGER NOT NULL, payload BLOB NOT NULL, PRIMARY KEY (partition, offset)
+        size INTEGER NOT NULL, payload TEXT NOT NULL, PRIMARY KEY (partition, offset)
     ) WITHOUT ROWID""",
     # The duplicate check looks events up by (ts, hash of event_id). Event ids are random (content
     # hashes), so an index on the id alone puts every new event on a different index page, and each of
@@ -52,12 +52,19 @@ SCHEMA = (
 )
 _FIND = """SELECT event_id, partition, offset FROM events WHERE (ts, id_hash) IN
     (SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(?))"""
+# Whole batches go in and out as one JSON document and one statement: Python's sqlite3 gives up the
+# interpreter lock for every row it steps, and in a busy server each re-acquisition can wait a whole
+# switch interval behind the event loop (measured: 154k events/s alone, 542/s beside one busy thread).
 _INSERT = """INSERT INTO events
     (partition, id_hash, event_id, user_id, ts, received_at, size, payload, offset)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"""
+    SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'),
+        json_extract(value, '$[3]'), json_extract(value, '$[4]'), json_extract(value, '$[5]'),
+        json_extract(value, '$[6]'), json_extract(value, '$[7]'), json_extract(value, '$[8]')
+    FROM json_each(?)"""
 ENDS = "SELECT partition, next_offset FROM log_partitions"
 _ADVANCE = "UPDATE log_partitions SET next_offset = ?, bytes = bytes + ? WHERE partition = ?"
-POLL = "SELECT offset, payload FROM events WHERE partition = ? AND offset >= ? ORDER BY offset LIMIT ?"
+POLL = """SELECT coalesce(json_group_array(json_array(offset, json(payload))), '[]') FROM
+    (SELECT offset, payload FROM events WHERE partition = ? AND offset >= ? ORDER BY offset LIMIT ?)"""
 COMMIT = """INSERT INTO consumer_offsets (group_name, partition, next_offset) VALUES (?, ?, ?)
     ON CONFLICT (group_name, partition) DO UPDATE SET next_offset = max(next_offset, excluded.next_offset)"""
 _FIRST_YOUNG = "SELECT offset FROM events WHERE partition = ? AND received_at >= ? ORDER BY offset LIMIT 1"
@@ -65,8 +72,9 @@ _OLDEST = "SELECT received_at, partition, offset, size FROM events WHERE partiti
 _PREFIX = "SELECT count(*), coalesce(sum(size), 0) FROM events WHERE partition = ? AND offset < ?"
 
 # What the writer needs of one event: partition, id_hash, event_id, user_id, ts, received_at, size, payload.
-Row = tuple[int, int, str, str, int, int, int, bytes]
+Row = tuple[int, int, str, str, int, int, int, msgspec.Raw]
 _ids_encoder = msgspec.json.Encoder()
+_rows_encoder = msgspec.json.Encoder()
 
 
 def connect(path: Path, *, busy_timeout_ms: int, synchronous: str | None) -> sqlite3.Connection:
@@ -172,7 +180,8 @@ def insert(conn: sqlite3.Connection, rows: list[Row]) -> list[Offset]:
             found = known[row[2]] = Offset(partition, offset)
             fresh.append((*row, offset))
         result.append(found)
-    conn.executemany(_INSERT, fresh)
+    if fresh:
+        conn.execute(_INSERT, (_rows_encoder.encode(fresh),))
     conn.executemany(_ADVANCE, [(next_offsets[p], added[p], p) for p in added])
     return result
 

@@ -12,8 +12,12 @@ from math import exp2
 import msgspec
 
 
-class Affinity(msgspec.Struct, array_like=True):
-    """A short- and a long-half-life score, both valid at ``ts`` (Unix seconds)."""
+class Affinity(msgspec.Struct, array_like=True, gc=False):
+    """A short- and a long-half-life score, both valid at ``ts`` (Unix seconds).
+
+    ``gc=False``: three floats, never a cycle; profilers cache hundreds of thousands of these and the
+    cyclic collector scanning them cost ~19 % of the profiler's CPU (measured).
+    """
 
     short: float = 0.0
     long: float = 0.0

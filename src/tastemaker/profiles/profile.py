@@ -21,7 +21,7 @@ DAY_S = 86400.0
 FULL_LISTEN_MS = 180_000  # a play of unknown duration counts as complete after 3 minutes
 
 
-class TasteProfile(msgspec.Struct, kw_only=True):
+class TasteProfile(msgspec.Struct, kw_only=True, gc=False):
     user_id: str
     version: int = FORMAT_VERSION
     plays: int = 0

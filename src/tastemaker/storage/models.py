@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 
 
-class Track(msgspec.Struct, kw_only=True, omit_defaults=True):
+class Track(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     track_id: str
     name: str
     artist_id: str | None = None
