@@ -376,12 +376,14 @@ class Server:
     """``python -m tastemaker --data-dir DIR serve --port P`` as a subprocess; output goes to a log file."""
 
     def __init__(
-        self, data_dir: Path, env: Mapping[str, str], *, consumers: bool = True, workers: int = 1
-    ) -> None:
+        self, data_dir: Path, env: Mapping[str, str], *, consumers: bool = True, workers: int = 1,
+        serve_args: Sequence[str] = (),
+    ) -> None:  # fmt: skip
         self.data_dir = data_dir
         self.env = dict(env)
         self.consumers = consumers
         self.workers = workers
+        self.serve_args = list(serve_args)
         self.port = 0
         self.log_path = data_dir.parent / f"{data_dir.name}-server.log"
         self._process: subprocess.Popen[bytes] | None = None
@@ -402,6 +404,7 @@ class Server:
             command.append("--no-consumers")
         if self.workers > 1:
             command += ["--workers", str(self.workers)]
+        command += self.serve_args
         with self.log_path.open("ab") as out:
             self._process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, env=self.env)
         deadline = time.monotonic() + timeout_s

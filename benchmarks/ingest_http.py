@@ -135,12 +135,13 @@ def http_throughput(
     consumers: bool,
     ts: str,
     workers: int,
+    serve_args: Sequence[str] = (),
 ) -> dict[str, Any]:
     data_dir = work / f"throughput-{sync}{'' if consumers else '-api-only'}"
     env = server_env(work, log_synchronous=sync)
     token = admin_token(data_dir, env)
     settle()
-    with Server(data_dir, env, consumers=consumers) as server:
+    with Server(data_dir, env, consumers=consumers, workers=workers, serve_args=serve_args) as server:
         requests = BatchRequests(
             port=server.port,
             token=token,
@@ -190,13 +191,21 @@ def http_throughput(
 
 
 def http_latency(
-    work: Path, sync: str, *, rate: float, duration_s: float, consumers: bool, ts: str, workers: int
+    work: Path,
+    sync: str,
+    *,
+    rate: float,
+    duration_s: float,
+    consumers: bool,
+    ts: str,
+    workers: int,
+    serve_args: Sequence[str] = (),
 ) -> dict[str, Any]:
     data_dir = work / f"latency-{sync}{'' if consumers else '-api-only'}"
     env = server_env(work, log_synchronous=sync)
     token = admin_token(data_dir, env)
     settle()
-    with Server(data_dir, env, consumers=consumers, workers=workers) as server:
+    with Server(data_dir, env, consumers=consumers, workers=workers, serve_args=serve_args) as server:
         requests = BatchRequests(
             port=server.port, token=token, run=f"lat-{sync}", batch_size=1, users=USERS, tracks=TRACKS, ts=ts
         )
@@ -220,7 +229,7 @@ def run_mode(work: Path, sync: str, args: argparse.Namespace) -> tuple[list[Row]
     log(f"[{sync}] HTTP: {args.duration:.0f} s + {args.warmup:.0f} s warm-up, {args.concurrency} in flight")
     tp = http_throughput(
         work, sync, duration_s=args.duration, warmup_s=args.warmup, concurrency=args.concurrency,
-        consumers=not args.no_consumers, ts=args.ts, workers=args.workers,
+        consumers=not args.no_consumers, ts=args.ts, workers=args.workers, serve_args=_serve_args(args),
     )  # fmt: skip
     windows = ", ".join(f"{w / 1000:.1f}k" for w in tp["windows_events_s"])
     log(f"[{sync}] HTTP throughput: {tp['events_s']:,.0f} events/s; per {tp['window_s']:.0f} s: {windows}")
@@ -235,8 +244,11 @@ def run_mode(work: Path, sync: str, args: argparse.Namespace) -> tuple[list[Row]
         consumers=not args.no_consumers,
         ts=args.ts,
         workers=args.workers,
+        serve_args=_serve_args(args),
     )
     consumers = "API only (--no-consumers)" if args.no_consumers else "consumers running"
+    if args.consumer_process and not args.no_consumers:
+        consumers += " in a child process (--consumer-process)"
     workers = f", serve --workers {args.workers}" if args.workers > 1 else ""
     label = f"synchronous={sync}, {consumers}{workers}, ts {args.ts}"
     rows = [
@@ -269,6 +281,10 @@ def run_mode(work: Path, sync: str, args: argparse.Namespace) -> tuple[list[Row]
     return rows, {"baseline": base, "throughput": tp, "baseline_latency_ms": base_lat, "latency_ms": lat}
 
 
+def _serve_args(args: argparse.Namespace) -> list[str]:
+    return ["--consumer-process"] if args.consumer_process else []
+
+
 def main(argv: Sequence[str] = ()) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m benchmarks ingest_http", description=__doc__.splitlines()[0]
@@ -276,6 +292,11 @@ def main(argv: Sequence[str] = ()) -> int:
     parser.add_argument("--quick", action="store_true", help="short smoke version")
     parser.add_argument("--sync", choices=["FULL", "NORMAL"], help="only this log_synchronous mode")
     parser.add_argument("--no-consumers", action="store_true", help="serve --no-consumers (API alone)")
+    parser.add_argument(
+        "--consumer-process",
+        action="store_true",
+        help="serve --consumer-process (consumers in a child process)",
+    )
     parser.add_argument("--concurrency", type=int, default=8, help="in-flight batch requests (default 8)")
     parser.add_argument(
         "--ts",

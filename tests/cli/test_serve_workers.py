@@ -1,4 +1,4 @@
-"""`tastemaker serve --workers 2`: several API processes on one log, consumers in a child process."""
+"""`serve --workers 2` and `serve --consumer-process`: API and consumers in separate processes, one log."""
 
 from __future__ import annotations
 
@@ -9,11 +9,13 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.conftest import free_port
 
 
-def test_two_api_processes_share_one_log(tmp_path: Path) -> None:
+@pytest.mark.parametrize("layout", [["--workers", "2"], ["--consumer-process"]], ids=["workers", "child"])
+def test_api_and_consumers_in_separate_processes(tmp_path: Path, layout: list[str]) -> None:
     base = [sys.executable, "-m", "tastemaker", "--data-dir", str(tmp_path)]
     token = subprocess.run([*base, "users", "add", "root", "--admin"], capture_output=True, text=True,
                            check=True).stdout.strip()  # fmt: skip
@@ -45,3 +47,24 @@ def test_two_api_processes_share_one_log(tmp_path: Path) -> None:
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(30)  # raises if the server and its children do not stop
+
+
+def test_consumer_child_exits_when_serve_is_killed(tmp_path: Path) -> None:
+    base = [sys.executable, "-m", "tastemaker", "--data-dir", str(tmp_path)]
+    server = subprocess.Popen([*base, "serve", "--port", str(free_port()), "--consumer-process"],
+                              stderr=subprocess.DEVNULL)  # fmt: skip
+
+    def children() -> list[str]:
+        found = subprocess.run(["pgrep", "-f", f"{tmp_path} worker all"], capture_output=True, text=True)
+        return found.stdout.split()
+
+    deadline = time.monotonic() + 30
+    while not children():
+        assert time.monotonic() < deadline, "consumer child did not start"
+        time.sleep(0.1)
+    server.send_signal(signal.SIGKILL)
+    server.wait()
+    deadline = time.monotonic() + 10
+    while children():
+        assert time.monotonic() < deadline, "consumer child outlived serve"
+        time.sleep(0.1)

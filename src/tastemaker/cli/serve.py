@@ -38,6 +38,19 @@ def _serve_in_process(config: Config, *, consumers: bool) -> None:
         uvicorn.run(app, host=config["host"], port=config["port"], log_level="warning", access_log=False)
 
 
+def _spawn_consumers(config: Config) -> subprocess.Popen[bytes]:
+    """``tastemaker worker all`` at a lower CPU priority: ingestion wins when cores are short."""
+    command = [sys.executable, "-m", "tastemaker", "--data-dir", str(config.data_dir), "worker", "all",
+               "--parent-pid", str(os.getpid())]  # fmt: skip
+    return subprocess.Popen(command, preexec_fn=lambda: os.nice(5))
+
+
+def _stop(child: subprocess.Popen[bytes] | None) -> None:
+    if child is not None:
+        child.terminate()
+        child.wait(30)
+
+
 def _serve_workers(ctx: click.Context, config: Config, *, workers: int, consumers: bool) -> None:
     import uvicorn
 
@@ -47,19 +60,14 @@ def _serve_workers(ctx: click.Context, config: Config, *, workers: int, consumer
     os.environ[SETTINGS_ENV] = json.dumps({"flags": flags, "config_path": _config_path(ctx)})
     with Platform.open(config):
         pass  # create the databases once, before N processes race to
-    child = None
-    if consumers:
-        command = [sys.executable, "-m", "tastemaker", "--data-dir", str(config.data_dir), "worker", "all"]
-        child = subprocess.Popen(command, preexec_fn=lambda: os.nice(5))  # ingest first when cores are short
+    child = _spawn_consumers(config) if consumers else None
     try:
         uvicorn.run(
             "tastemaker.api.app:app_from_environment", factory=True, workers=workers,
             host=config["host"], port=config["port"], log_level="warning", access_log=False,
         )  # fmt: skip
     finally:
-        if child is not None:
-            child.terminate()
-            child.wait(30)
+        _stop(child)
 
 
 def _config_path(ctx: click.Context) -> str | None:
@@ -75,33 +83,39 @@ def _config_path(ctx: click.Context) -> str | None:
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
               help="API processes; with more than 1 the consumers run in one child process.")  # fmt: skip
 @click.option(
+    "--consumer-process",
+    is_flag=True,
+    help="Run the consumers in a child process at lower priority: faster ingest, more lag.",
+)
+@click.option(
     "--no-consumers", is_flag=True, help="Serve the API only; run consumers with `tastemaker worker`."
 )
 @click.pass_context
 @friendly_errors
 def serve(
-    ctx: click.Context,
-    host: str | None,
-    port: int | None,
-    data_dir: Path | None,
-    workers: int,
-    no_consumers: bool,
-) -> None:
+    ctx: click.Context, host: str | None, port: int | None, data_dir: Path | None, workers: int,
+    consumer_process: bool, no_consumers: bool,
+) -> None:  # fmt: skip
     """Serve the HTTP API, with the archiver and profiler consumers."""
     config = config_from(ctx, host=host, port=port, data_dir=str(data_dir) if data_dir else None)
     click.echo(f"serving on http://{config['host']}:{config['port']}  (data in {config.data_dir})", err=True)
-    if workers == 1:
-        _serve_in_process(config, consumers=not no_consumers)
-    else:
+    if workers > 1:
         _serve_workers(ctx, config, workers=workers, consumers=not no_consumers)
+        return
+    child = _spawn_consumers(config) if consumer_process and not no_consumers else None
+    try:
+        _serve_in_process(config, consumers=not (no_consumers or consumer_process))
+    finally:
+        _stop(child)
 
 
 @cli.command()
 @click.argument("name", type=click.Choice([*CONSUMERS, "all"]))
 @click.option("--once", is_flag=True, help="Process what is in the log now, then exit.")
+@click.option("--parent-pid", type=int, hidden=True, help="Exit when this process is gone (set by serve).")
 @click.pass_context
 @friendly_errors
-def worker(ctx: click.Context, name: str, once: bool) -> None:
+def worker(ctx: click.Context, name: str, once: bool, parent_pid: int | None) -> None:
     """Run consumer NAME (or all of them) alone: scale out with `serve --no-consumers`."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     names = CONSUMERS if name == "all" else (name,)
@@ -122,6 +136,8 @@ def worker(ctx: click.Context, name: str, once: bool) -> None:
             runner.start()
         lags = ", ".join(f"{r.name} lag {platform.event_log.lag(r.name)}" for r in runners)
         click.echo(f"consuming ({lags}); Ctrl-C to stop", err=True)
-        done.wait()
+        while not done.wait(1.0):
+            if parent_pid is not None and os.getppid() != parent_pid:
+                break  # serve died without stopping us (kill -9): do not linger as an orphan
         for runner in runners:
             runner.stop()
