@@ -102,7 +102,11 @@ def serve(
     if workers > 1:
         _serve_workers(ctx, config, workers=workers, consumers=not no_consumers)
         return
-    child = _spawn_consumers(config) if consumer_process and not no_consumers else None
+    child = None
+    if consumer_process and not no_consumers:
+        with Platform.open(config):
+            pass  # create the databases once, before two processes race to
+        child = _spawn_consumers(config)
     try:
         _serve_in_process(config, consumers=not (no_consumers or consumer_process))
     finally:

@@ -150,18 +150,24 @@ class SQLiteEventLog:
         self._busy_timeout_ms = busy_timeout_ms
         with self._errors("open"):
             self._path.parent.mkdir(parents=True, exist_ok=True)
-            self._conn = layout.connect(
-                self._path, busy_timeout_ms=busy_timeout_ms, synchronous=self._synchronous
-            )
+            self._turn = WriterTurn(self._path)
         try:
-            with self._errors("open"):
-                self.partitions = layout.create_or_check(
-                    self._conn, self._path, partitions, timeout_ms=busy_timeout_ms
+            # Opening switches the file to WAL and may create the tables; processes that open a new log
+            # at the same moment take turns, or one of them fails at once with "database is locked".
+            with self._turn, self._errors("open"):
+                self._conn = layout.connect(
+                    self._path, busy_timeout_ms=busy_timeout_ms, synchronous=self._synchronous
                 )
+                try:
+                    self.partitions = layout.create_or_check(
+                        self._conn, self._path, partitions, timeout_ms=busy_timeout_ms
+                    )
+                except BaseException:
+                    self._conn.close()
+                    raise
         except BaseException:
-            self._conn.close()
+            self._turn.close()
             raise
-        self._turn = WriterTurn(self._path)
         self._lock = threading.Lock()
         self._closed = False
         self._queue: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
