@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import sys
 import threading
@@ -112,6 +113,8 @@ def demo(ctx: click.Context, port: int | None, users: int, tracks: int, days: in
                 create_app(platform), host=config["host"], port=config["port"], log_level="warning"
             )
         )
+
+        logging.getLogger("httpx").setLevel(logging.WARNING)
 
         def loader() -> None:
             while not server.started and not server.should_exit:
