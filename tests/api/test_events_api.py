@@ -34,6 +34,7 @@ def test_accepts_batch_and_serves_listens_and_profile(live_server: LiveServer) -
         )
         assert listens["listens"][0]["track_name"] == "Song 5"  # n=19 is the newest
         assert listens["listens"][0]["event_id"] in body["accepted"]
+        assert listens["listens"][0]["kind"] == "play" and "album_name" in listens["listens"][0]
         page2 = client.get("/v1/users/alice/listens", params={"count": 5, "offset": 5}).json()
         assert {i["event_id"] for i in page2["listens"]}.isdisjoint(i["event_id"] for i in listens["listens"])
         profile = client.get("/v1/users/alice/profile").json()

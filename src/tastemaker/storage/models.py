@@ -38,8 +38,11 @@ class Album(msgspec.Struct, kw_only=True, omit_defaults=True):
     release_date: str | None = None
 
 
-class Listen(msgspec.Struct, kw_only=True, omit_defaults=True):
-    """One play or skip in a user's history; ``event_id`` makes writing it idempotent."""
+class Listen(msgspec.Struct, kw_only=True):
+    """One play or skip in a user's history; ``event_id`` makes writing it idempotent.
+
+    Every field is always written (no ``omit_defaults``): API clients get the same keys on every listen.
+    """
 
     user_id: str
     event_id: str
