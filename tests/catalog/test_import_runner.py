@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gzip
 import json
 import zipfile
 from collections.abc import Iterator
@@ -24,9 +23,9 @@ from tastemaker.catalog.importers import (
 from tastemaker.events.log import EventLog
 from tastemaker.events.schema import Event
 from tastemaker.events.sqlite_log import SQLiteEventLog
+from tests.catalog.spotify_samples import SAMPLES, music_rows
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "spotify_streaming_history"
 
 
 @pytest.fixture
@@ -162,15 +161,6 @@ def test_summary_line() -> None:
     assert report.summary() == (
         "spotify: read 10 rows, 5 new events, 3 already imported, 1 skipped (podcast), 1 invalid"
     )
-
-
-def music_rows(folder: Path) -> int:
-    """Rows with a track and an artist, counted from the raw JSON without the importer."""
-    total = 0
-    for path in folder.glob("StreamingHistory*.json.gz"):
-        rows = json.loads(gzip.decompress(path.read_bytes()))
-        total += sum(1 for row in rows if row.get("trackName") and row.get("artistName"))
-    return total
 
 
 @pytest.mark.skipif(not SAMPLES.is_dir(), reason=f"real Spotify samples not found at {SAMPLES}")

@@ -13,9 +13,9 @@ import pytest
 
 from tastemaker.catalog.importers import ImportFailed, ImportItem, ImportProblem, iter_spotify_events
 from tastemaker.events.schema import Play, Skip
+from tests.catalog.spotify_samples import SAMPLES, music_rows
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "spotify_streaming_history"
 
 
 def extended_row(**overrides: Any) -> dict[str, Any]:
@@ -269,15 +269,6 @@ def test_unusable_exports_fail_clearly(tmp_path: Path, setup: str, message: str)
 def test_a_user_is_required(tmp_path: Path) -> None:
     with pytest.raises(ImportFailed, match="--user"):
         iter_spotify_events(write_json(tmp_path / "endsong_0.json", []), user="", now=NOW)
-
-
-def music_rows(folder: Path) -> int:
-    """Rows with a track and an artist, counted straight from the raw JSON, independently of the importer."""
-    total = 0
-    for path in folder.glob("StreamingHistory*.json.gz"):
-        rows = json.loads(gzip.decompress(path.read_bytes()))
-        total += sum(1 for row in rows if row.get("trackName") and row.get("artistName"))
-    return total
 
 
 @pytest.mark.skipif(not SAMPLES.is_dir(), reason=f"real Spotify samples not found at {SAMPLES}")
