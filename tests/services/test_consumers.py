@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from tastemaker.events.identity import track_id_for
-from tastemaker.events.log import Batch
 from tastemaker.events.schema import Like, Play, PlaylistAdd, PlaylistCreate, Skip, TrackAdded, Unlike
 from tastemaker.platform import Platform
 from tastemaker.profiles.profile import decode
@@ -99,4 +98,4 @@ def test_runner_commits_after_handling(platform: Platform) -> None:
     assert runner.drain() == 7
     assert platform.event_log.lag("profiler") == 0
     assert runner.run_once() == 0
-    assert isinstance(platform.event_log.poll("profiler", 10), Batch)
+    assert platform.event_log.committed("profiler") == platform.event_log.end_offsets()

@@ -14,7 +14,7 @@ from litestar.openapi import OpenAPIConfig
 from tastemaker import __version__
 from tastemaker.api.errors import EXCEPTION_HANDLERS
 from tastemaker.api.metrics import Metrics
-from tastemaker.api.routers.native import _json, native_router, platform_of
+from tastemaker.api.routers.native import json_response, native_router, platform_of
 from tastemaker.config import Config
 from tastemaker.platform import Platform
 
@@ -28,7 +28,7 @@ def healthz(request: Request[Any, Any, Any]) -> Response[bytes]:
         error = repr(runner.error) if runner is not None and runner.error else None
         consumers[name] = {"lag": platform.event_log.lag(name), "error": error}
     ok = all(c["error"] is None for c in consumers.values())
-    return _json({"ok": ok, "version": __version__, "consumers": consumers}, 200 if ok else 503)
+    return json_response({"ok": ok, "version": __version__, "consumers": consumers}, 200 if ok else 503)
 
 
 @get("/metrics", summary="Prometheus metrics", sync_to_thread=True)

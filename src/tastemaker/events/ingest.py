@@ -1,26 +1,18 @@
-"""Validate a batch of untrusted items and append the valid ones; shared by every ingest protocol.
+"""Validate a batch of untrusted items; shared by the native API and the simulator's log sink.
 
-A bad item never rejects its valid siblings: each failure is reported with its location and the
-rest are appended in one durable ``append`` call.
+A bad item never rejects its valid siblings: each failure is reported with its location, and the
+caller appends the valid rest in one durable ``append`` call.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from tastemaker.errors import InvalidEvent
-from tastemaker.events.log import EventLog
 from tastemaker.events.schema import Event
 from tastemaker.events.validate import parse_event
-
-
-@dataclass
-class IngestResult:
-    accepted: list[str] = field(default_factory=list)
-    errors: list[dict[str, Any]] = field(default_factory=list)
 
 
 def validate_items(
@@ -49,20 +41,3 @@ def validate_items(
             continue
         events.append(event)
     return events, errors
-
-
-def ingest(
-    items: Sequence[Any],
-    *,
-    event_log: EventLog,
-    user: str | None,
-    admin: bool,
-    future_tolerance: timedelta = timedelta(hours=1),
-    now: datetime | None = None,
-) -> IngestResult:
-    events, errors = validate_items(
-        items, now=now or datetime.now(UTC), future_tolerance=future_tolerance, user=user, admin=admin
-    )
-    if events:
-        event_log.append(events)
-    return IngestResult(accepted=[e.event_id for e in events], errors=errors)

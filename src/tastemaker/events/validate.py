@@ -81,7 +81,8 @@ def _coerce_ts(raw: dict[str, Any], prefix: tuple[str | int, ...]) -> None:
 
 
 def _check_storable(extra: dict[str, Any], prefix: tuple[str | int, ...]) -> None:
-    """Unknown fields are stored as they came; refuse what the log format cannot hold (ints over 64 bits)."""
+    """Unknown fields are stored as they came, but not integers beyond 64 bits: the Parquet archive,
+    Kafka consumers and most JSON readers cannot hold them. Encoding to msgpack checks exactly that."""
     try:
         _msgpack.encode(extra)
     except (OverflowError, TypeError) as exc:

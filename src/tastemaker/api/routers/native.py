@@ -22,7 +22,7 @@ from tastemaker.profiles.profile import summary
 _encoder = msgspec.json.Encoder()
 
 
-def _json(body: Any, status: int = 200) -> Response[bytes]:
+def json_response(body: Any, status: int = 200) -> Response[bytes]:
     return Response(_encoder.encode(body), status_code=status, media_type="application/json")
 
 
@@ -66,10 +66,10 @@ async def post_events(request: Request[Any, Any, Any]) -> Response[bytes]:
         return error_response(400, f"all {len(errors)} events were rejected", errors, accepted=[])
     if errors:
         error = f"{len(errors)} of {len(items)} events were rejected; {len(accepted)} were accepted"
-        return _json(
+        return json_response(
             {"ok": False, "status": 202, "error": error, "errors": errors, "accepted": accepted}, 202
         )
-    return _json({"ok": True, "status": 202, "accepted": accepted, "errors": []}, 202)
+    return json_response({"ok": True, "status": 202, "accepted": accepted, "errors": []}, 202)
 
 
 @get("/users/{user_id:str}/listens", summary="A user's listening history, newest first", sync_to_thread=True)
@@ -94,7 +94,7 @@ def get_listens(
         chunk = store.listens(user_id, day)[skip : skip + count - len(listens)]
         skip = 0
         listens.extend(chunk)
-    return _json(
+    return json_response(
         {"user_id": user_id, "listens": listens, "total": total, "count": len(listens), "offset": offset}
     )
 
@@ -109,7 +109,7 @@ def get_profile(request: Request[Any, Any, Any], user_id: FromPath[str]) -> Resp
         raise NotFound(msg)
     view = summary(decode_profile(data), profile_params(platform.config))
     _name_tracks(platform, view["top_tracks"])
-    return _json(view)
+    return json_response(view)
 
 
 def _name_tracks(platform: Platform, top: dict[str, list[dict[str, Any]]]) -> None:
@@ -134,7 +134,7 @@ def get_track(request: Request[Any, Any, Any], track_id: FromPath[str]) -> Respo
     body = msgspec.to_builtins(track)
     body["features"] = store.get_features(track_id)
     body["labels"] = store.get_labels(track_id)
-    return _json(body)
+    return json_response(body)
 
 
 native_router = Router(
