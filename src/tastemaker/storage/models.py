@@ -72,3 +72,19 @@ class User(msgspec.Struct, kw_only=True, omit_defaults=True):
     token_hash: str
     admin: bool = False
     created_at: datetime | None = None
+
+
+class LibraryFile(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """What the last library scan saw of one audio file, so an unchanged file is skipped next time.
+
+    ``algorithm_version`` is the audio algorithm that analysed it (None when analysis failed or has not
+    run yet); a scan re-analyses a file whose version differs from the current one.
+    """
+
+    path: str
+    size: int
+    mtime_ns: int
+    track_id: str
+    algorithm_version: str | None = None
+    error: str | None = None
+    scanned_at: datetime | None = None

@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any, Protocol, runtime_checkable
 
-from tastemaker.storage.models import Album, Artist, Listen, Playlist, Track, User
+from tastemaker.storage.models import Album, Artist, LibraryFile, Listen, Playlist, Track, User
 
 
 @runtime_checkable
@@ -17,7 +17,8 @@ class Store(Protocol):
     """Tables and their partition keys:
 
     tracks/artists/albums by id · listens by (user, day) · listen_days by user · profiles by user ·
-    playlists by (user, kind) · features by track · labels by track · users by name and by token hash.
+    playlists by (user, kind) · features by track · analyses by track · labels by track ·
+    library files by path · users by name and by token hash.
 
     Writes are upserts and idempotent: writing the same row twice leaves one row. Every write
     method is durable when it returns.
@@ -66,9 +67,20 @@ class Store(Protocol):
 
     def get_features(self, track_id: str) -> dict[str, Any] | None: ...
 
+    def put_analysis(self, track_id: str, data: bytes) -> None:
+        """Store a track's audio analysis (opaque bytes: the audio context owns the format)."""
+
+    def get_analysis(self, track_id: str) -> bytes | None: ...
+
     def put_labels(self, track_id: str, labels: Mapping[str, Any]) -> None: ...
 
     def get_labels(self, track_id: str) -> dict[str, Any] | None: ...
+
+    # library scans
+    def put_library_files(self, files: Sequence[LibraryFile]) -> None:
+        """Upsert by path (the whole row is replaced)."""
+
+    def get_library_file(self, path: str) -> LibraryFile | None: ...
 
     # accounts
     def put_user(self, user: User) -> None:

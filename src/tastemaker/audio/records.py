@@ -1,0 +1,51 @@
+"""How audio results are kept in the Store: features as a mapping, the analysis as compressed JSON.
+
+The features row carries ``algorithm_version`` and the similarity ``vector`` beside Spotify's fields,
+so readers can tell stale rows and the recommenders need no second lookup. The analysis is large
+(hundreds of segments), so it lives in its own table as zlib-compressed JSON, read only on request.
+"""
+
+from __future__ import annotations
+
+import zlib
+from typing import Any
+
+import msgspec
+
+from tastemaker.audio.model import ALGORITHM_VERSION, AudioAnalysis, AudioFeatures, AudioResult
+from tastemaker.storage.store import Store
+
+FEATURE_FIELDS = tuple(AudioFeatures.__struct_fields__)
+_ANALYSIS_DECODER = msgspec.json.Decoder(AudioAnalysis)
+
+
+def save_result(store: Store, track_id: str, result: AudioResult) -> None:
+    """Write features (and the analysis when present); the analysis first, so a reader that sees
+    features of the current version can also find its analysis."""
+    if result.analysis is not None:
+        store.put_analysis(track_id, zlib.compress(msgspec.json.encode(result.analysis), 6))
+    row: dict[str, Any] = msgspec.structs.asdict(result.features)
+    row["vector"] = list(result.vector)
+    store.put_features(track_id, row)
+
+
+def load_features(store: Store, track_id: str) -> AudioFeatures | None:
+    row = store.get_features(track_id)
+    if row is None or "tempo" not in row:
+        return None
+    return msgspec.convert({k: row[k] for k in FEATURE_FIELDS if k in row}, AudioFeatures)
+
+
+def load_vector(store: Store, track_id: str) -> list[float] | None:
+    row = store.get_features(track_id)
+    return None if row is None or "vector" not in row else [float(x) for x in row["vector"]]
+
+
+def load_analysis(store: Store, track_id: str) -> AudioAnalysis | None:
+    data = store.get_analysis(track_id)
+    return None if data is None else _ANALYSIS_DECODER.decode(zlib.decompress(data))
+
+
+def is_current(row: dict[str, Any] | None) -> bool:
+    """Whether a stored features row was made by this version of the algorithm."""
+    return row is not None and row.get("algorithm_version") == ALGORITHM_VERSION
