@@ -55,8 +55,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("short_half_life_days", 7.0, "Half-life of the short-term Taste Profile affinities, in days"),
     Setting("long_half_life_days", 180.0, "Half-life of the long-term Taste Profile affinities, in days"),
     Setting("profile_top_k", 200, "Most tracks/artists/genres kept per affinity table in a profile"),
-    Setting("audio_max_duration_s", 1800.0, "Longest audio file analysed, in seconds; longer ones are reported"),
-    Setting("scan_jobs", 0, "Processes analysing audio in tastemaker scan and the catalog consumer (0 = one per core)"),
+    Setting("audio_max_duration_s", 1800.0, "Longest audio file analysed, in seconds"),
+    Setting("scan_jobs", 0, "Audio analysis processes of scan and the catalog consumer (0 = one per core)"),
     Setting("admin_token", "", "A bootstrap admin token accepted besides the stored ones", secret=True),
 )
 BY_NAME = {s.name: s for s in SETTINGS}

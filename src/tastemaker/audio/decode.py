@@ -48,7 +48,9 @@ class DecodedAudio:
         return len(self.samples) / self.sample_rate
 
 
-def decode(path: str | Path, *, max_duration_s: float = 1800.0, sample_rate: int = ANALYSIS_RATE) -> DecodedAudio:
+def decode(
+    path: str | Path, *, max_duration_s: float = 1800.0, sample_rate: int = ANALYSIS_RATE
+) -> DecodedAudio:
     """Decode, mix to mono and resample; raise ``AudioError`` for anything that is not usable audio."""
     file = Path(path)
     if not file.is_file():
@@ -68,15 +70,22 @@ def decode(path: str | Path, *, max_duration_s: float = 1800.0, sample_rate: int
     return DecodedAudio(samples=samples, sample_rate=sample_rate, source_rate=rate, source_channels=channels)
 
 
-def _read_soundfile(file: Path, max_duration_s: float) -> tuple[npt.NDArray[np.float32], int, int, float | None]:
+def _read_soundfile(
+    file: Path, max_duration_s: float
+) -> tuple[npt.NDArray[np.float32], int, int, float | None]:
     import soundfile
 
     try:
         with soundfile.SoundFile(file) as sound:
             rate, channels, frames = sound.samplerate, sound.channels, sound.frames
             declared = frames / rate if frames > 0 else None
+            if sound.format in ("WAV", "WAVEX"):
+                # libsndfile shrinks a cut-off wav's frame count to what is there; the header knows better.
+                declared = _riff_declared_seconds(file, rate, channels, sound.subtype) or declared
             if declared is not None and declared > max_duration_s:
-                raise AudioError(file, "too_long", f"{declared:.0f} s is over the {max_duration_s:.0f} s limit")
+                raise AudioError(
+                    file, "too_long", f"{declared:.0f} s is over the {max_duration_s:.0f} s limit"
+                )
             data = sound.read(dtype="float32", always_2d=True)
     except AudioError:
         raise
@@ -121,25 +130,50 @@ def _read_pyav(file: Path, max_duration_s: float) -> tuple[npt.NDArray[np.float3
         try:
             for frame in container.decode(stream):
                 for out in resampler.resample(frame):
-                    chunk = out.to_ndarray().reshape(-1)
+                    chunk = np.asarray(out.to_ndarray(), dtype=np.float32).reshape(-1)
                     chunks.append(chunk)
                     total += len(chunk)
                 if total > limit:
                     raise AudioError(file, "too_long", f"over the {max_duration_s:.0f} s limit")
             for out in resampler.resample(None):
-                chunks.append(out.to_ndarray().reshape(-1))
+                chunks.append(np.asarray(out.to_ndarray(), dtype=np.float32).reshape(-1))
         except av.FFmpegError as exc:
             if total == 0:
                 raise AudioError(file, "corrupt", f"no audio could be decoded ({exc})") from exc
-            raise AudioError(file, "truncated", f"decoding stopped after {total / rate:.1f} s ({exc})") from exc
+            raise AudioError(
+                file, "truncated", f"decoding stopped after {total / rate:.1f} s ({exc})"
+            ) from exc
     samples = np.concatenate(chunks).astype(np.float32, copy=False) if chunks else np.zeros(0, np.float32)
     return samples, rate, channels, declared
+
+
+_SUBTYPE_BYTES = {"PCM_U8": 1, "PCM_S8": 1, "PCM_16": 2, "PCM_24": 3, "PCM_32": 4, "FLOAT": 4, "DOUBLE": 8}
+
+
+def _riff_declared_seconds(file: Path, rate: int, channels: int, subtype: str) -> float | None:
+    """Seconds the wav's ``data`` chunk header promises (None when it cannot be read or is open-ended)."""
+    width = _SUBTYPE_BYTES.get(subtype)
+    if width is None:
+        return None
+    with file.open("rb") as handle:
+        header = handle.read(12)
+        if len(header) < 12 or header[:4] != b"RIFF":
+            return None
+        while True:
+            chunk = handle.read(8)
+            if len(chunk) < 8:
+                return None
+            size = int.from_bytes(chunk[4:], "little")
+            if chunk[:4] == b"data":
+                return None if size in (0, 0xFFFFFFFF) else size / (width * channels * rate)
+            handle.seek(size + (size & 1), 1)
 
 
 def _mono(data: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
     if data.shape[1] == 1:
         return np.ascontiguousarray(data[:, 0])
-    return data.mean(axis=1, dtype=np.float32)
+    mixed: npt.NDArray[np.float32] = data.mean(axis=1, dtype=np.float32)
+    return mixed
 
 
 def _check_content(file: Path, samples: npt.NDArray[np.float32], rate: int, declared: float | None) -> None:
@@ -147,7 +181,9 @@ def _check_content(file: Path, samples: npt.NDArray[np.float32], rate: int, decl
     if len(samples) == 0:
         raise AudioError(file, "empty", "the file holds no audio samples")
     if declared is not None and declared > 2 * MIN_SECONDS and seconds < _TRUNCATED_FRACTION * declared:
-        raise AudioError(file, "truncated", f"only {seconds:.1f} s of the {declared:.1f} s it declares decoded")
+        raise AudioError(
+            file, "truncated", f"only {seconds:.1f} s of the {declared:.1f} s it declares decoded"
+        )
     if not np.isfinite(samples).all():
         raise AudioError(file, "corrupt", "the decoded samples contain NaN or infinity")
     if seconds < MIN_SECONDS:
