@@ -64,8 +64,8 @@ def hann(n: int) -> Array:
 
 def stft_magnitude(samples: Array, n_fft: int, hop: int) -> Array:
     framed = frames(samples, n_fft, hop) * hann(n_fft)
-    spectrum = scipy.fft.rfft(framed, axis=1, workers=1)
-    magnitude: Array = np.abs(spectrum).astype(np.float32)
+    spectrum = scipy.fft.rfft(framed, axis=1, workers=1, overwrite_x=True)
+    magnitude: Array = np.abs(spectrum).astype(np.float32, copy=False)
     return magnitude
 
 
