@@ -53,6 +53,15 @@ def retention_loop(config: Config, event_log: EventLog) -> RetentionLoop:
     )
 
 
+def catalog_consumer(config: Config, store: Store) -> Consumer:
+    """Imported on first use: the audio stack (SciPy) would add 0.3 s to every CLI command."""
+    from tastemaker.services.catalog import CatalogConsumer
+
+    return CatalogConsumer(
+        store, jobs=int(config["scan_jobs"]), max_duration_s=float(config["audio_max_duration_s"])
+    )
+
+
 @dataclass
 class Platform:
     config: Config
@@ -78,6 +87,7 @@ class Platform:
         return {
             "archiver": lambda: Archiver(self.store, self.tracks),
             "profiler": lambda: Profiler(self.store, self.tracks, profile_params(self.config)),
+            "catalog": lambda: catalog_consumer(self.config, self.store),
         }
 
     def runner(self, name: str, *, on_batch: Callable[[str, int], None] | None = None) -> ConsumerRunner:

@@ -23,8 +23,8 @@ from hypothesis import strategies as st
 
 from tastemaker.backends import STORES, open_backend
 from tastemaker.errors import BackendUnavailable, ConfigError
-from tastemaker.storage.models import Album, Artist, Listen, Playlist, Track, User
-from tastemaker.storage.sqlite_schema import LATEST_VERSION
+from tastemaker.storage.models import Album, Artist, LibraryFile, Listen, Playlist, Track, User
+from tastemaker.storage.sqlite_schema import LATEST_VERSION, MIGRATIONS
 from tastemaker.storage.sqlite_store import SQLiteStore
 from tastemaker.storage.store import Store
 
@@ -76,6 +76,13 @@ def test_put_tracks_merges_with_stored_row(store: Store, ns: str) -> None:
     assert store.get_track(tid) == Track(
         track_id=tid, name="Last", artist_id="a1", album_id="b1", genres=["jazz", "soul"], popularity=0.9
     )
+
+
+def test_track_audio_url_survives_a_merge_without_it(store: Store, ns: str) -> None:
+    tid = f"{ns}-t"
+    store.put_tracks([Track(track_id=tid, name="T", audio_url="/music/T.flac")])
+    store.put_tracks([Track(track_id=tid, name="T", genres=["folk"])])  # e.g. the archiver's row
+    assert store.get_track(tid) == Track(track_id=tid, name="T", genres=["folk"], audio_url="/music/T.flac")
 
 
 def test_artists_and_albums_round_trip_and_merge(store: Store, ns: str) -> None:
@@ -194,6 +201,43 @@ def test_features_and_labels(store: Store, ns: str) -> None:
     assert store.get_labels(f"{ns}-none") is None
 
 
+def test_analyses_are_opaque_bytes_replaced_whole(store: Store, ns: str) -> None:
+    blob = bytes(range(256)) * 40  # every byte value, NULs included: compressed data looks like this
+    store.put_analysis(f"{ns}-t", blob)
+    store.put_analysis(f"{ns}-u", b"\x00")
+    assert store.get_analysis(f"{ns}-t") == blob
+    assert store.get_analysis(f"{ns}-u") == b"\x00"
+    store.put_analysis(f"{ns}-t", b"shorter")
+    assert store.get_analysis(f"{ns}-t") == b"shorter"
+    assert store.get_analysis(f"{ns}-none") is None
+    assert store.get_features(f"{ns}-t") is None  # analyses and features are separate tables
+
+
+# library scans
+def test_library_files_round_trip_and_replace_whole_rows(store: Store, ns: str) -> None:
+    when = datetime(2025, 2, 3, 4, 5, 6, tzinfo=UTC)
+    done = LibraryFile(
+        path=f"/music/{ns}/ä b/01 One.flac",
+        size=1234,
+        mtime_ns=1_700_000_000_123_456_789,
+        track_id=f"{ns}-t1",
+        algorithm_version="v1",
+        scanned_at=when,
+    )
+    failed = LibraryFile(path=f"/music/{ns}/bad.mp3", size=0, mtime_ns=1, track_id=f"{ns}-t2", error="empty")
+    store.put_library_files([done, failed])
+    assert store.get_library_file(done.path) == done
+    assert store.get_library_file(failed.path) == failed
+    assert store.get_library_file(f"/music/{ns}/missing.ogg") is None
+    # a re-scan replaces the whole row: a fixed file loses its error, a changed one its version
+    fixed = LibraryFile(path=failed.path, size=99, mtime_ns=2, track_id=f"{ns}-t2", algorithm_version="v2")
+    changed = LibraryFile(path=done.path, size=1300, mtime_ns=5, track_id=f"{ns}-t1")
+    store.put_library_files([fixed, changed])
+    assert store.get_library_file(failed.path) == fixed
+    assert store.get_library_file(done.path) == changed
+    store.put_library_files([])
+
+
 # accounts
 def test_users_and_tokens(store: Store, ns: str) -> None:
     alice = User(name=f"{ns}-alice", token_hash=f"{ns}-h1", admin=True, created_at=DAY)
@@ -234,6 +278,8 @@ def test_data_survives_close_and_reopen(store_url: str, ns: str) -> None:
     first.put_features(f"{ns}-t", {"energy": 0.5})
     first.put_labels(f"{ns}-t", {"mood": "calm"})
     first.put_user(User(name=ns, token_hash=f"{ns}-h"))
+    first.put_analysis(f"{ns}-t", b"\x78\x9c analysis")
+    first.put_library_files([LibraryFile(path=f"/m/{ns}.mp3", size=3, mtime_ns=4, track_id=f"{ns}-t")])
     first.close()
     again: Store = open_backend(STORES, store_url)
     try:
@@ -245,6 +291,10 @@ def test_data_survives_close_and_reopen(store_url: str, ns: str) -> None:
         assert again.get_features(f"{ns}-t") == {"energy": 0.5}
         assert again.get_labels(f"{ns}-t") == {"mood": "calm"}
         assert again.user_for_token_hash(f"{ns}-h") == User(name=ns, token_hash=f"{ns}-h")
+        assert again.get_analysis(f"{ns}-t") == b"\x78\x9c analysis"
+        assert again.get_library_file(f"/m/{ns}.mp3") == LibraryFile(
+            path=f"/m/{ns}.mp3", size=3, mtime_ns=4, track_id=f"{ns}-t"
+        )
     finally:
         again.close()
 
@@ -405,6 +455,24 @@ def test_sqlite_defaults_to_wal_and_full_sync(tmp_path: Path) -> None:
     with SQLiteStore(tmp_path / "s.db") as store:
         assert store._writer.execute("PRAGMA journal_mode").fetchone() == ("wal",)
         assert store._writer.execute("PRAGMA synchronous").fetchone() == (2,)
+        versions = store._writer.execute("SELECT version FROM store_schema_version").fetchall()
+        assert versions == [(v,) for v in range(1, LATEST_VERSION + 1)]
+
+
+def test_sqlite_version_1_file_is_migrated_forward_keeping_its_rows(tmp_path: Path) -> None:
+    path = tmp_path / "v1.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("CREATE TABLE store_schema_version (version INTEGER PRIMARY KEY, applied_at TEXT NOT NULL)")
+    for statement in MIGRATIONS[0]:
+        conn.execute(statement)
+    conn.execute("INSERT INTO store_schema_version VALUES (1, 'then')")
+    conn.execute("""INSERT INTO tracks VALUES ('t', '{"track_id":"t","name":"Old"}')""")
+    conn.close()
+    with SQLiteStore(path) as store:
+        assert store.get_track("t") == Track(track_id="t", name="Old")
+        store.put_analysis("t", b"a")
+        store.put_library_files([LibraryFile(path="/x.mp3", size=1, mtime_ns=1, track_id="t")])
+        assert store.get_analysis("t") == b"a"
         versions = store._writer.execute("SELECT version FROM store_schema_version").fetchall()
         assert versions == [(v,) for v in range(1, LATEST_VERSION + 1)]
 

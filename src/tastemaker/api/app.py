@@ -14,6 +14,7 @@ from litestar.openapi import OpenAPIConfig
 from tastemaker import __version__
 from tastemaker.api.errors import EXCEPTION_HANDLERS
 from tastemaker.api.metrics import Metrics
+from tastemaker.api.routers.audio import audio_router
 from tastemaker.api.routers.native import json_response, native_router, platform_of
 from tastemaker.config import Config
 from tastemaker.platform import Platform
@@ -65,7 +66,7 @@ def create_app(platform: Platform, *, run_consumers: bool = True) -> Litestar:
         platform.stop_consumers()
 
     return Litestar(
-        route_handlers=[native_router, healthz, metrics],
+        route_handlers=[native_router, audio_router, healthz, metrics],
         exception_handlers=EXCEPTION_HANDLERS,
         on_startup=[start],
         on_shutdown=[stop],

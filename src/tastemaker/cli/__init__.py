@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tastemaker.cli import demo, imports, serve, simulate, users  # noqa: F401  (registers the commands)
+from tastemaker.cli import analyze, demo, imports, scan, serve, simulate, users  # noqa: F401  (registers the commands)
 from tastemaker.cli.base import cli
 
 __all__ = ["cli", "main"]

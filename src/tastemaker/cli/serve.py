@@ -25,7 +25,7 @@ from tastemaker.cli.base import cli, config_from, friendly_errors
 from tastemaker.config import Config
 from tastemaker.platform import Platform
 
-CONSUMERS = ("archiver", "profiler")
+CONSUMERS = ("archiver", "profiler", "catalog")
 
 
 def _serve_in_process(config: Config, *, consumers: bool) -> None:
@@ -96,7 +96,7 @@ def serve(
     ctx: click.Context, host: str | None, port: int | None, data_dir: Path | None, workers: int,
     consumer_process: bool, no_consumers: bool,
 ) -> None:  # fmt: skip
-    """Serve the HTTP API, with the archiver and profiler consumers."""
+    """Serve the HTTP API, with the archiver, profiler and catalog consumers."""
     config = config_from(ctx, host=host, port=port, data_dir=str(data_dir) if data_dir else None)
     click.echo(f"serving on http://{config['host']}:{config['port']}  (data in {config.data_dir})", err=True)
     if workers > 1:

@@ -101,6 +101,8 @@ class TrackAdded(EventBase, tag="track_added"):
     genres: list[str] = []
     isrc: str | None = None
     popularity: Annotated[float, msgspec.Meta(ge=0, le=100)] | None = None
+    audio_url: Annotated[str, msgspec.Meta(min_length=1, max_length=4096)] | None = None
+    """The track's audio: a local path, a file:// URL or an http(s) URL; the catalog consumer analyses it."""
 
 
 Event = Play | Skip | Like | Unlike | PlaylistCreate | PlaylistAdd | Follow | Search | TrackAdded

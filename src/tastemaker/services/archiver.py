@@ -50,7 +50,8 @@ def _track_from_ref(event: TrackRef) -> Track | None:
     )
 
 
-def _track_from_added(event: TrackAdded) -> Track:
+def track_from_added(event: TrackAdded) -> Track:
+    """The catalog row a ``track_added`` event describes (shared by the archiver and the catalog consumer)."""
     return Track(
         track_id=event.track_id,
         name=event.track_name,
@@ -68,6 +69,7 @@ def _track_from_added(event: TrackAdded) -> Track:
         genres=list(event.genres),
         isrc=event.isrc,
         popularity=event.popularity,
+        audio_url=event.audio_url,
     )
 
 
@@ -107,7 +109,7 @@ class Archiver:
         new: dict[str, Track] = {}
         for event in events:
             if isinstance(event, TrackAdded):
-                new[event.track_id] = _track_from_added(event)
+                new[event.track_id] = track_from_added(event)
             elif isinstance(event, TrackRef) and event.track_id and event.track_id not in self.tracks:
                 track = _track_from_ref(event)
                 if track is not None:

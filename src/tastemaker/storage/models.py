@@ -21,6 +21,8 @@ class Track(msgspec.Struct, kw_only=True, omit_defaults=True, gc=False):
     isrc: str | None = None
     popularity: float | None = None
     recording_mbid: str | None = None
+    audio_url: str | None = None
+    """Where the track's audio is: an absolute local path (library scans), a file:// or an http(s) URL."""
 
 
 class Artist(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -77,8 +79,10 @@ class User(msgspec.Struct, kw_only=True, omit_defaults=True):
 class LibraryFile(msgspec.Struct, kw_only=True, omit_defaults=True):
     """What the last library scan saw of one audio file, so an unchanged file is skipped next time.
 
-    ``algorithm_version`` is the audio algorithm that analysed it (None when analysis failed or has not
-    run yet); a scan re-analyses a file whose version differs from the current one.
+    ``algorithm_version`` is the audio algorithm that last analysed it (None when it was only catalogued,
+    as with ``scan --no-analysis``); ``error`` ("kind: detail") says that this version failed on it. A
+    scan re-analyses a file whose version differs from the current one, failed or not, so a decoder
+    fix retries old failures while an unchanged broken file is not retried on every run.
     """
 
     path: str

@@ -3,7 +3,7 @@
 The layout mirrors the Cassandra tables one to one (one table per Store table, keyed by its
 partition key plus clustering key), so a dump of this file is a readable golden fixture and a
 migration to Cassandra is a table-by-table copy. Rows are JSON text encoded by msgspec, except
-profiles, which are opaque bytes owned by the profiles context.
+profiles and audio analyses, which are opaque bytes owned by the profiles and audio contexts.
 
 ``listen_days`` holds per-day counts of ``listens``; the store updates both in one transaction.
 
@@ -51,6 +51,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE TABLE labels (track_id TEXT PRIMARY KEY, data TEXT NOT NULL)",
         "CREATE TABLE users (name TEXT PRIMARY KEY, data TEXT NOT NULL)",
         "CREATE TABLE user_tokens (token_hash TEXT PRIMARY KEY, name TEXT NOT NULL) WITHOUT ROWID",
+    ),
+    (
+        # Audio analyses are opaque compressed bytes owned by the audio context; library files are
+        # what `tastemaker scan` saw of each file, so an unchanged one is skipped on the next run.
+        "CREATE TABLE analyses (track_id TEXT PRIMARY KEY, data BLOB NOT NULL)",
+        "CREATE TABLE library_files (path TEXT PRIMARY KEY, data TEXT NOT NULL)",
     ),
 )
 LATEST_VERSION = len(MIGRATIONS)

@@ -28,7 +28,7 @@ from typing import Any
 import msgspec
 
 from tastemaker.errors import BackendUnavailable
-from tastemaker.storage.models import Album, Artist, Listen, Playlist, Track, User
+from tastemaker.storage.models import Album, Artist, LibraryFile, Listen, Playlist, Track, User
 from tastemaker.storage.sqlite_schema import (
     MIN_SQLITE,
     NewerSchemaError,
@@ -58,6 +58,7 @@ _ALBUM = msgspec.json.Decoder(Album)
 _LISTEN = msgspec.json.Decoder(Listen)
 _PLAYLIST = msgspec.json.Decoder(Playlist)
 _USER = msgspec.json.Decoder(User)
+_LIBRARY_FILE = msgspec.json.Decoder(LibraryFile)
 _DICT = msgspec.json.Decoder(dict[str, Any])
 
 # Catalog rows merge on write: the encoder omits None and [] (the Structs' defaults), and
@@ -220,12 +221,27 @@ class SQLiteStore:
         data = self._get_one("features", "track_id", track_id)
         return None if data is None else _DICT.decode(data)
 
+    def put_analysis(self, track_id: str, data: bytes) -> None:
+        self._write_many(_REPLACE_SQL, "analyses", "track_id", [(track_id, bytes(data))])
+
+    def get_analysis(self, track_id: str) -> bytes | None:
+        data = self._get_one("analyses", "track_id", track_id)
+        return None if data is None else bytes(data)
+
     def put_labels(self, track_id: str, labels: Mapping[str, Any]) -> None:
         self._write_many(_REPLACE_SQL, "labels", "track_id", [(track_id, _text(dict(labels)))])
 
     def get_labels(self, track_id: str) -> dict[str, Any] | None:
         data = self._get_one("labels", "track_id", track_id)
         return None if data is None else _DICT.decode(data)
+
+    # library scans
+    def put_library_files(self, files: Sequence[LibraryFile]) -> None:
+        self._write_many(_REPLACE_SQL, "library_files", "path", [(f.path, _text(f)) for f in files])
+
+    def get_library_file(self, path: str) -> LibraryFile | None:
+        data = self._get_one("library_files", "path", path)
+        return None if data is None else _LIBRARY_FILE.decode(data)
 
     # accounts
     def put_user(self, user: User) -> None:
