@@ -1,8 +1,8 @@
 """Tempo, beats, bars and tatums from the onset envelope.
 
-Tempo: the onset envelope's autocorrelation, enhanced at twice and four times each lag so a period
-whose multiples also recur scores higher, weighted by a log-normal prior around 120 BPM (the
-human-preferred pulse), then refined to sub-frame precision. Beats: dynamic programming (Ellis 2007)
+Tempo: the onset envelope's autocorrelation averaged over every multiple of a candidate period out to
+4 s (a comb: the metre's own levels line up with the bar), weighted by a log-normal prior around
+120 BPM (the human-preferred pulse), searched on a quarter-frame grid. Beats: dynamic programming (Ellis 2007)
 that trades onset strength against deviation from that period. The tempo reported is the slope of
 the beat times, which is far more precise than one autocorrelation lag. Metre: which grouping of
 beats (3 or 4) makes one beat of every group stand out in bass onsets and chord changes.
@@ -62,9 +62,37 @@ def autocorrelation(env: FloatArray, max_lag: int) -> FloatArray:
     return acf / acf[0] if acf[0] > 0 else acf
 
 
+COMB_HORIZON_S = 4.0  # 3, 4, 6 s tried on the dev tunes: Acc1 0.92, 0.93, 0.92
+COMB_STEP = 0.25
+
+
+def comb_period(acf: FloatArray, frame_rate: float, max_lag: int) -> tuple[float, FloatArray]:
+    """The period whose multiples, out to a few seconds, recur most, times the tempo prior.
+
+    In music where every eighth note has an onset, the autocorrelation peaks at every multiple of
+    the eighth, so 2, 3 or 4 eighths all look like a beat. Only the metre's own levels line up with
+    the bar, whose repetitions (melody, accents) recur most strongly; averaging the autocorrelation
+    over all multiples of a candidate out to the horizon rewards exactly those levels.
+    Periods are searched on a quarter-frame grid with interpolation, so the multiples stay on the
+    peaks even when the beat is not a whole number of frames.
+    """
+    periods = np.arange(frame_rate * 60.0 / MAX_BPM, frame_rate * 60.0 / MIN_BPM, COMB_STEP)
+    horizon = min(COMB_HORIZON_S * frame_rate, max_lag - 1)
+    counts = np.maximum(1, np.floor(horizon / periods)).astype(np.int64)
+    top = int(counts.max())
+    multiples = periods[:, None] * np.arange(1, top + 1)[None, :]
+    mask = np.arange(1, top + 1)[None, :] <= counts[:, None]
+    values = np.interp(np.minimum(multiples, max_lag), np.arange(len(acf)), acf) * mask
+    comb = values.sum(axis=1) / counts
+    bpm = 60.0 * frame_rate / periods
+    prior = np.exp(-0.5 * (np.log2(bpm / PRIOR_BPM) / PRIOR_OCTAVES) ** 2)
+    score = np.maximum(comb, 0.0) * prior
+    return float(periods[int(np.argmax(score))]), score
+
+
 def estimate_period(env: FloatArray, frame_rate: float) -> tuple[float, float, float]:
     """(period in frames, confidence 0–1, pulse clarity 0–1) of the dominant, prior-weighted pulse."""
-    max_lag = int(np.ceil(frame_rate * 60.0 / MIN_BPM)) * 4 + 2
+    max_lag = int(np.ceil(frame_rate * (COMB_HORIZON_S + 60.0 / MIN_BPM))) + 2
     max_lag = min(max_lag, len(env) - 1)
     if max_lag < 8:
         return frame_rate * 60.0 / PRIOR_BPM, 0.0, 0.0
@@ -72,21 +100,7 @@ def estimate_period(env: FloatArray, frame_rate: float) -> tuple[float, float, f
     # smoothing first keeps a period of 21.5 frames from splitting its peak between lags 21 and 22.
     taps = np.arange(-4, 5)
     acf = autocorrelation(np.convolve(env, np.exp(-0.5 * (taps / 1.5) ** 2), mode="same"), max_lag)
-    lags = np.arange(1, max_lag // 4)
-    bpm = 60.0 * frame_rate / lags
-    valid = (bpm >= MIN_BPM) & (bpm <= MAX_BPM)
-    lags = lags[valid]
-    bpm = bpm[valid]
-    enhanced = acf[lags] + 0.5 * acf[2 * lags] + 0.25 * acf[4 * lags]
-    prior = np.exp(-0.5 * (np.log2(bpm / PRIOR_BPM) / PRIOR_OCTAVES) ** 2)
-    score = np.maximum(enhanced, 0.0) * prior
-    best = int(np.argmax(score))
-    period = float(lags[best])
-    if 0 < best < len(score) - 1:  # parabolic interpolation for sub-frame precision
-        left, mid, right = score[best - 1], score[best], score[best + 1]
-        denom = left - 2 * mid + right
-        if denom < 0:
-            period += float(np.clip(0.5 * (left - right) / denom, -0.5, 0.5))
+    period, score = comb_period(acf, frame_rate, max_lag)
     ordered = np.sort(score)[::-1]
     runner_up = ordered[1] if len(ordered) > 1 else 0.0
     confidence = float(
