@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -86,7 +87,7 @@ def _read_soundfile(
                 raise AudioError(
                     file, "too_long", f"{declared:.0f} s is over the {max_duration_s:.0f} s limit"
                 )
-            data = sound.read(dtype="float32", always_2d=True)
+            mono = _read_mono(sound)
     except AudioError:
         raise
     except (soundfile.LibsndfileError, RuntimeError) as exc:
@@ -97,7 +98,7 @@ def _read_soundfile(
             except AudioError as fallback:
                 raise AudioError(file, fallback.kind, f"{fallback.detail} (libsndfile: {exc})") from exc
         raise AudioError(file, "not_audio", f"not a recognised audio format ({exc})") from exc
-    return _mono(data), rate, channels, declared
+    return mono, rate, channels, declared
 
 
 def _read_pyav(file: Path, max_duration_s: float) -> tuple[npt.NDArray[np.float32], int, int, float | None]:
@@ -169,11 +170,15 @@ def _riff_declared_seconds(file: Path, rate: int, channels: int, subtype: str) -
             handle.seek(size + (size & 1), 1)
 
 
-def _mono(data: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
-    if data.shape[1] == 1:
-        return np.ascontiguousarray(data[:, 0])
-    mixed: npt.NDArray[np.float32] = data.mean(axis=1, dtype=np.float32)
-    return mixed
+def _read_mono(sound: Any) -> npt.NDArray[np.float32]:
+    """Mix down block by block: a whole 44.1 kHz stereo track read at once would be 100 MB more."""
+    if sound.channels == 1:
+        mono: npt.NDArray[np.float32] = sound.read(dtype="float32")
+        return mono
+    parts = [
+        block.mean(axis=1, dtype=np.float32) for block in sound.blocks(blocksize=1 << 16, dtype="float32")
+    ]
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.float32)
 
 
 def _check_content(file: Path, samples: npt.NDArray[np.float32], rate: int, declared: float | None) -> None:

@@ -8,7 +8,6 @@ Keeping the two apart lets the benchmark report the raw measurements next to the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 import numpy.typing as npt
@@ -51,19 +50,9 @@ class Descriptors:
     tuned instruments step."""
 
 
-@lru_cache(maxsize=4)
-def k_weighting(sample_rate: int, n_fft: int) -> npt.NDArray[np.float32]:
-    """BS.1770's K filter as a power gain per FFT bin: a +4 dB shelf above ~1.5 kHz and a ~38 Hz high-pass."""
-    freqs = np.linspace(0, sample_rate / 2, n_fft // 2 + 1)
-    shelf_db = 4.0 / (1.0 + (1500.0 / np.maximum(freqs, 1.0)) ** 2)
-    highpass = 1.0 / (1.0 + (38.0 / np.maximum(freqs, 1e-3)) ** 4)
-    return (10 ** (shelf_db / 10.0) * highpass).astype(np.float32)
-
-
 def block_loudness(spectra: Spectra) -> FloatArray:
     """Mean-square K-weighted power per 400 ms block, blocks every 100 ms, in LUFS."""
-    power = (spectra.magnitude**2) @ k_weighting(spectra.sample_rate, N_FFT)
-    frame_ms = power / (N_FFT * N_FFT * 0.375) * 2.0
+    frame_ms = spectra.k_power
     per_block = max(1, round(BLOCK_S * spectra.frame_rate))
     step = max(1, round(0.1 * spectra.frame_rate))
     cumulative = np.concatenate([[0.0], np.cumsum(frame_ms, dtype=np.float64)])
