@@ -6,4 +6,13 @@ measured in the same run, as a Markdown table; see docs/benchmarks.md for what e
 
 from __future__ import annotations
 
-BENCHMARKS: tuple[str, ...] = ("profiler", "profile_latency", "ingest_http", "memory", "crash_ingest")
+BENCHMARKS: tuple[str, ...] = (
+    "profiler",
+    "profile_latency",
+    "ingest_http",
+    "memory",
+    "crash_ingest",
+    "audio_accuracy",
+    "audio_speed",
+    "audio_scan",
+)
