@@ -15,4 +15,5 @@ BENCHMARKS: tuple[str, ...] = (
     "audio_accuracy",
     "audio_speed",
     "audio_scan",
+    "recommend_quality",
 )

@@ -16,6 +16,7 @@ from tastemaker.api.errors import EXCEPTION_HANDLERS
 from tastemaker.api.metrics import Metrics
 from tastemaker.api.routers.audio import audio_router
 from tastemaker.api.routers.native import json_response, native_router, platform_of
+from tastemaker.api.routers.playlists import playlists_router
 from tastemaker.config import Config
 from tastemaker.platform import Platform
 
@@ -66,12 +67,17 @@ def create_app(platform: Platform, *, run_consumers: bool = True) -> Litestar:
         platform.stop_consumers()
 
     return Litestar(
-        route_handlers=[native_router, audio_router, healthz, metrics],
+        route_handlers=[native_router, audio_router, playlists_router, healthz, metrics],
         exception_handlers=EXCEPTION_HANDLERS,
         on_startup=[start],
         on_shutdown=[stop],
         openapi_config=OpenAPIConfig(title="Tastemaker", version=__version__, path="/docs"),
         request_max_body_size=int(platform.config["max_body_bytes"]),
-        state=State({"platform": platform, "metrics": app_metrics}),
+        state=State(
+            {
+                "platform": platform,
+                "metrics": app_metrics,
+            }
+        ),
         debug=False,
     )

@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from tastemaker.cli import analyze, demo, imports, scan, serve, simulate, users  # noqa: F401  (registers the commands)
+from tastemaker.cli import (  # noqa: F401  (registers the commands)
+    analyze,
+    demo,
+    imports,
+    playlists,
+    scan,
+    serve,
+    simulate,
+    train,
+    users,
+)
 from tastemaker.cli.base import cli
 
 __all__ = ["cli", "main"]
