@@ -4,25 +4,66 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 import click
 from tqdm import tqdm
 
 from tastemaker.backends import STORES, open_backend
 from tastemaker.cli.base import cli, config_from, friendly_errors
+from tastemaker.storage.models import Playlist
 from tastemaker.storage.store import Store
+
+if TYPE_CHECKING:  # the model brings SciPy, implicit and voyager: loaded only when a command runs
+    from tastemaker.recommend.model import Model
+
+Make = Callable[["Model", Store, str, datetime], list[Playlist]]
+
+
+def listener_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    command = click.option("--no-progress", is_flag=True, help="No progress bar on stderr.")(command)
+    return click.option(
+        "--user",
+        "users",
+        multiple=True,
+        metavar="NAME",
+        help="Only this listener (repeatable). Default: every listener the model was trained on.",
+    )(command)
+
+
+def for_each_listener(
+    ctx: click.Context, users: tuple[str, ...], *, progress: bool, what: str, make: Make
+) -> tuple[Model, list[list[int]], float, datetime]:
+    """Run ``make`` for every listener with the newest model and store what it returns.
+
+    Returns the model, per listener the track count of each playlist made, the seconds it took and
+    the time the playlists are stamped with.
+    """
+    from tastemaker.recommend.model_files import load_current, models_dir
+
+    config = config_from(ctx)
+    model = load_current(models_dir(config.data_dir))
+    store: Store = open_backend(STORES, config["store_url"])
+    now = datetime.now(UTC)
+    started = time.monotonic()
+    made: list[list[int]] = []
+    try:
+        for user in tqdm(
+            list(users) or model.user_ids, desc=what, unit=" users", file=sys.stderr, disable=not progress
+        ):
+            playlists = make(model, store, user, now)
+            for playlist in playlists:
+                store.put_playlist(playlist)
+            made.append([len(p.track_ids) for p in playlists])
+    finally:
+        store.close()
+    return model, made, time.monotonic() - started, now
 
 
 @cli.command()
-@click.option(
-    "--user",
-    "users",
-    multiple=True,
-    metavar="NAME",
-    help="Only this listener (repeatable). Default: every listener the model was trained on.",
-)
-@click.option("--no-progress", is_flag=True, help="No progress bar on stderr.")
+@listener_options
 @click.pass_context
 @friendly_errors
 def weekly(ctx: click.Context, users: tuple[str, ...], no_progress: bool) -> None:
@@ -32,42 +73,24 @@ def weekly(ctx: click.Context, users: tuple[str, ...], no_progress: bool) -> Non
     replaced, earlier weeks are kept. Listeners read theirs at GET /v1/users/NAME/playlists/discover-weekly.
     """
     from tastemaker.recommend import discover_weekly as dw
-    from tastemaker.recommend.model_files import load_current, models_dir
 
-    config = config_from(ctx)
-    model = load_current(models_dir(config.data_dir))
-    store: Store = open_backend(STORES, config["store_url"])
-    now = datetime.now(UTC)
-    targets = list(users) or model.user_ids
-    started = time.monotonic()
-    sizes = []
-    try:
-        for user in tqdm(
-            targets, desc="discover weekly", unit=" users", file=sys.stderr, disable=no_progress
-        ):
-            playlist = dw.discover_weekly(model, store, user, known=dw.known_tracks(store, user), now=now)
-            store.put_playlist(playlist)
-            sizes.append(len(playlist.track_ids))
-    finally:
-        store.close()
-    seconds = time.monotonic() - started
-    short = sum(1 for n in sizes if n < dw.WeeklyParams().size)
+    def make(model: Model, store: Store, user: str, now: datetime) -> list[Playlist]:
+        return [dw.discover_weekly(model, store, user, known=dw.known_tracks(store, user), now=now)]
+
+    model, made, seconds, now = for_each_listener(
+        ctx, users, progress=not no_progress, what="discover weekly", make=make
+    )
+    size = dw.WeeklyParams().size
+    sizes = [tracks[0] for tracks in made]
     click.echo(
         f"Discover Weekly {dw.week_id(now).removeprefix(dw.KIND + '-')} for {len(sizes)} listeners "
         f"from model v{model.version} in {seconds:.1f} s ({len(sizes) / max(seconds, 1e-9):.0f} users/s); "
-        f"{short} got fewer than {dw.WeeklyParams().size} tracks"
+        f"{sum(1 for n in sizes if n < size)} got fewer than {size} tracks"
     )
 
 
 @cli.command()
-@click.option(
-    "--user",
-    "users",
-    multiple=True,
-    metavar="NAME",
-    help="Only this listener (repeatable). Default: every listener the model was trained on.",
-)
-@click.option("--no-progress", is_flag=True, help="No progress bar on stderr.")
+@listener_options
 @click.pass_context
 @friendly_errors
 def daily(ctx: click.Context, users: tuple[str, ...], no_progress: bool) -> None:
@@ -78,24 +101,14 @@ def daily(ctx: click.Context, users: tuple[str, ...], no_progress: bool) -> None
     GET /v1/users/NAME/playlists/daily-mixes.
     """
     from tastemaker.recommend import daily_mixes as dm
-    from tastemaker.recommend.model_files import load_current, models_dir
 
-    config = config_from(ctx)
-    model = load_current(models_dir(config.data_dir))
-    store: Store = open_backend(STORES, config["store_url"])
-    now = datetime.now(UTC)
-    targets = list(users) or model.user_ids
-    started = time.monotonic()
-    counts = []
-    try:
-        for user in tqdm(targets, desc="daily mixes", unit=" users", file=sys.stderr, disable=no_progress):
-            mixes = dm.daily_mixes(model, store, user, now=now)
-            for mix in mixes:
-                store.put_playlist(mix)
-            counts.append(len(mixes))
-    finally:
-        store.close()
-    seconds = time.monotonic() - started
+    def make(model: Model, store: Store, user: str, now: datetime) -> list[Playlist]:
+        return dm.daily_mixes(model, store, user, now=now)
+
+    model, made, seconds, now = for_each_listener(
+        ctx, users, progress=not no_progress, what="daily mixes", make=make
+    )
+    counts = [len(mixes) for mixes in made]
     click.echo(
         f"Daily Mixes {now.date().isoformat()} for {len(counts)} listeners from model v{model.version} "
         f"in {seconds:.1f} s: {sum(counts)} mixes ({sum(counts) / max(len(counts), 1):.1f} per listener); "
