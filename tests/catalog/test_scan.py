@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from tastemaker.audio import model
-from tastemaker.audio.records import is_current, load_analysis, load_features
+from tastemaker.audio.records import load_analysis, load_features
 from tastemaker.catalog.scan import scan
 from tastemaker.events.identity import album_id_for, artist_id_for, track_id_for
 from tastemaker.storage.sqlite_store import SQLiteStore
@@ -102,7 +102,8 @@ def test_scan_catalogs_analyses_and_reports_failures(library: list[Path], store:
     for track in (tagged, from_folders, from_name):
         features = load_features(store, track.track_id)
         assert features is not None and 3900 <= features.duration_ms <= 4100
-        assert is_current(store.get_features(track.track_id))
+        stored = store.get_features(track.track_id)
+        assert stored is not None and stored["algorithm_version"] == model.ALGORITHM_VERSION
         assert load_analysis(store, track.track_id) is not None
         row = store.get_library_file(str(track.audio_url))
         assert row is not None and row.error is None and row.algorithm_version == model.ALGORITHM_VERSION

@@ -12,7 +12,7 @@ from typing import Any
 
 import msgspec
 
-from tastemaker.audio.model import ALGORITHM_VERSION, AudioAnalysis, AudioFeatures, AudioResult
+from tastemaker.audio.model import AudioAnalysis, AudioFeatures, AudioResult
 from tastemaker.storage.store import Store
 
 FEATURE_FIELDS = tuple(AudioFeatures.__struct_fields__)
@@ -44,8 +44,3 @@ def load_vector(store: Store, track_id: str) -> list[float] | None:
 def load_analysis(store: Store, track_id: str) -> AudioAnalysis | None:
     data = store.get_analysis(track_id)
     return None if data is None else _ANALYSIS_DECODER.decode(zlib.decompress(data))
-
-
-def is_current(row: dict[str, Any] | None) -> bool:
-    """Whether a stored features row was made by this version of the algorithm."""
-    return row is not None and row.get("algorithm_version") == ALGORITHM_VERSION
