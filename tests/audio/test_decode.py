@@ -24,13 +24,15 @@ def test_formats_decode_to_mono_at_the_analysis_rate(tmp_path: Path, suffix: str
     assert 0.05 < float(np.max(np.abs(audio.samples))) <= 1.0
 
 
-def test_stereo_is_mixed_down(tmp_path: Path) -> None:
+def test_stereo_is_mixed_down_to_the_mean_of_the_channels(tmp_path: Path) -> None:
     left = music_signal(3.0)
     path = tmp_path / "stereo.wav"
-    soundfile.write(path, np.stack([left, -left * 0 + left], axis=1), RATE)
-    audio = decode(path)
-    assert audio.source_channels == 2
-    assert abs(audio.duration_s - 3.0) < 0.01
+    soundfile.write(path, np.stack([left, np.zeros_like(left)], axis=1), RATE, subtype="FLOAT")
+    mono = tmp_path / "mono.wav"
+    soundfile.write(mono, left, RATE, subtype="FLOAT")
+    mixed, reference = decode(path), decode(mono)
+    assert mixed.source_channels == 2 and abs(mixed.duration_s - 3.0) < 0.01
+    np.testing.assert_allclose(mixed.samples, reference.samples / 2, atol=1e-4)
 
 
 def kind_of(path: Path, max_duration_s: float = 1800.0) -> str:
