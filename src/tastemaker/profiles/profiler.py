@@ -8,6 +8,9 @@ Decoded profiles stay in a bounded in-memory cache: a user's events all live in 
 partition is consumed by one profiler at a time, so this process is the only writer of the profiles
 it holds. If writing a batch fails the cache is dropped, because it may hold changes that never
 reached the store.
+
+Tracks' audio features come from a second bounded cache (``profiles/audio_cache.py``), asked once per
+batch for the distinct tracks in it, like the track cache.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from datetime import UTC, datetime
 from tastemaker.catalog.track_cache import TrackCache
 from tastemaker.events.log import Record
 from tastemaker.events.schema import TrackRef
+from tastemaker.profiles.audio_cache import AudioCache
 from tastemaker.profiles.profile import ProfileParams, TasteProfile, apply_event, decode, encode
 from tastemaker.storage.store import Store
 
@@ -27,12 +31,19 @@ class Profiler:
     name = "profiler"
 
     def __init__(
-        self, store: Store, tracks: TrackCache, params: ProfileParams, *, cache_size: int = 50_000
+        self,
+        store: Store,
+        tracks: TrackCache,
+        params: ProfileParams,
+        *,
+        cache_size: int = 50_000,
+        audio: AudioCache | None = None,
     ) -> None:
         self.store = store
         self.tracks = tracks
         self.params = params
         self.cache_size = cache_size
+        self.audio = audio if audio is not None else AudioCache(store)
         self._cache: OrderedDict[str, TasteProfile] = OrderedDict()
 
     def _load(self, users: set[str]) -> dict[str, TasteProfile]:
@@ -57,15 +68,20 @@ class Profiler:
             return
         try:
             profiles = self._load({event.user_id for _, event in relevant})
-            tracks = self.tracks.get_many({event.track_id for _, event in relevant if event.track_id})
+            track_ids = {event.track_id for _, event in relevant if event.track_id}
+            tracks = self.tracks.get_many(track_ids)
+            audio = self.audio.get_many(track_ids)
+            params = self.params
             for record, event in relevant:
                 profile = profiles[event.user_id]
                 key = str(record.partition)
                 if record.offset <= profile.applied.get(key, -1):
                     continue
-                apply_event(
-                    profile, event, tracks.get(event.track_id) if event.track_id else None, self.params
-                )
+                track_id = event.track_id
+                if track_id:
+                    apply_event(profile, event, tracks.get(track_id), params, audio=audio.get(track_id))
+                else:
+                    apply_event(profile, event, None, params)
                 profile.applied[key] = record.offset
             now = datetime.now(UTC)
             for profile in profiles.values():
