@@ -196,6 +196,10 @@ def test_features_and_labels(store: Store, ns: str) -> None:
     assert store.get_labels(f"{ns}-t") == labels
     store.put_features(f"{ns}-t", {"tempo": 90.0})
     assert store.get_features(f"{ns}-t") == {"tempo": 90.0}
+    store.put_features(f"{ns}-u", {"tempo": 60.0})
+    many = store.get_features_many([f"{ns}-t", f"{ns}-none", f"{ns}-u", f"{ns}-t"])
+    assert many == {f"{ns}-t": {"tempo": 90.0}, f"{ns}-u": {"tempo": 60.0}}
+    assert store.get_features_many([]) == {}
     assert store.get_labels(f"{ns}-t") == labels
     assert store.get_features(f"{ns}-none") is None
     assert store.get_labels(f"{ns}-none") is None

@@ -1,7 +1,7 @@
 """A bounded LRU cache of tracks' stored audio features, so the profiler reads each track's row once.
 
-The Store offers features by track one at a time (``get_features``), so a miss costs one point read
-(~7 µs on SQLite); the profiler asks once per distinct track per batch, and a hit costs a dict lookup.
+The profiler asks once per distinct track per batch; the tracks not cached are read from the Store in
+one multi-get (``get_features_many``), and a hit costs a dict lookup.
 Most tracks have no features yet (only ``tastemaker scan`` and the catalog consumer write them), so
 "none" is cached too, for ``miss_ttl_s``: features can appear a moment later, and a listener's next
 play after that should fold them in. Rows with features are re-read after ``ttl_s``, so that values
@@ -46,25 +46,25 @@ class AudioCache:
         now = self._clock()
         entries = self._entries
         found: dict[str, TrackAudio] = {}
-        for track_id in dict.fromkeys(track_ids):  # distinct, in order: the last asked stays longest
-            entry = entries.get(track_id)
-            if entry is None or entry[1] <= now:
-                audio = self._read(track_id, now)
-            else:
-                audio = entry[0]
-                entries.move_to_end(track_id)
+        wanted = list(dict.fromkeys(track_ids))  # distinct, in order: the last asked stays longest
+        stale = [t for t in wanted if (entry := entries.get(t)) is None or entry[1] <= now]
+        if stale:
+            self._read(stale, now)
+        for track_id in wanted:
+            entries.move_to_end(track_id)
+            audio = entries[track_id][0]
             if audio is not None:
                 found[track_id] = audio
         while len(entries) > self._capacity:
             entries.popitem(last=False)
         return found
 
-    def _read(self, track_id: str, now: float) -> TrackAudio | None:
-        self.reads += 1
-        audio = track_audio(self._store.get_features(track_id))
-        self._entries[track_id] = (audio, now + (self._miss_ttl_s if audio is None else self._ttl_s))
-        self._entries.move_to_end(track_id)
-        return audio
+    def _read(self, track_ids: list[str], now: float) -> None:
+        self.reads += len(track_ids)
+        rows = self._store.get_features_many(track_ids)
+        for track_id in track_ids:
+            audio = track_audio(rows.get(track_id))
+            self._entries[track_id] = (audio, now + (self._miss_ttl_s if audio is None else self._ttl_s))
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -228,6 +228,9 @@ class SQLiteStore:
         data = self._get_one("analyses", "track_id", track_id)
         return None if data is None else bytes(data)
 
+    def get_features_many(self, track_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        return {key: _DICT.decode(data) for key, data in self._get_many("features", "track_id", track_ids)}
+
     def put_labels(self, track_id: str, labels: Mapping[str, Any]) -> None:
         self._write_many(_REPLACE_SQL, "labels", "track_id", [(track_id, _text(dict(labels)))])
 

@@ -67,6 +67,9 @@ class Store(Protocol):
 
     def get_features(self, track_id: str) -> dict[str, Any] | None: ...
 
+    def get_features_many(self, track_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The features rows of those tracks that have one (a multi-get by partition key)."""
+
     def put_analysis(self, track_id: str, data: bytes) -> None:
         """Store a track's audio analysis (opaque bytes: the audio context owns the format)."""
 
