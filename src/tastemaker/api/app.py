@@ -15,6 +15,7 @@ from tastemaker import __version__
 from tastemaker.api.errors import EXCEPTION_HANDLERS
 from tastemaker.api.metrics import Metrics
 from tastemaker.api.routers.audio import audio_router
+from tastemaker.api.routers.dj import dj_router
 from tastemaker.api.routers.native import json_response, native_router, platform_of
 from tastemaker.api.routers.playlists import playlists_router
 from tastemaker.config import Config
@@ -67,7 +68,14 @@ def create_app(platform: Platform, *, run_consumers: bool = True) -> Litestar:
         platform.stop_consumers()
 
     return Litestar(
-        route_handlers=[native_router, audio_router, playlists_router, healthz, metrics],
+        route_handlers=[
+            native_router,
+            audio_router,
+            playlists_router,
+            dj_router,
+            healthz,
+            metrics,
+        ],
         exception_handlers=EXCEPTION_HANDLERS,
         on_startup=[start],
         on_shutdown=[stop],
