@@ -16,4 +16,5 @@ BENCHMARKS: tuple[str, ...] = (
     "audio_speed",
     "audio_scan",
     "recommend_quality",
+    "recommend_speed",
 )
