@@ -65,24 +65,39 @@ def recency(track: Track | None, now: datetime, params: WeeklyParams) -> float:
     return math.exp(-math.log(2) * age_days / params.recency_half_life_days)
 
 
-def reason_for(model: Model, user_id: str, item_id: str, tracks: dict[str, Track]) -> str:
-    """Name the history track that votes most for ``item_id`` in the co-occurrence model."""
+def reasons_for(model: Model, user_id: str, item_ids: list[str], store: Store) -> dict[str, str]:
+    """For each item, name the history track whose co-occurrence vote for it is largest.
+
+    One sparse slice for the whole list (history × picked items), not one per item: per-item slicing
+    was over half of `tastemaker weekly`'s time.
+    """
+    fallback = "Listeners with your taste play this"
+    reasons = dict.fromkeys(item_ids, fallback)
     row = model.user_rows.get(user_id)
-    column = model.item_columns.get(item_id)
-    if row is not None and column is not None:
-        history = model.history[row]
-        liked = history.indices[history.data > 0]
-        if len(liked):
-            votes = (
-                np.asarray(model.similarity[liked, column].todense()).ravel() * history.data[history.data > 0]
-            )
-            best = int(np.argmax(votes))
-            if votes[best] > 0:
-                source = tracks.get(model.item_ids[int(liked[best])])
-                if source is not None:
-                    artist = f" by {source.artist_name}" if source.artist_name else ""
-                    return f"Because you played “{source.name}”{artist}"
-    return "Listeners with your taste play this"
+    columns = [model.item_columns.get(item) for item in item_ids]
+    known = [(item, c) for item, c in zip(item_ids, columns, strict=True) if c is not None]
+    if row is None or not known:
+        return reasons
+    history = model.history[row]
+    positive = history.data > 0
+    liked = history.indices[positive]
+    if len(liked) == 0:
+        return reasons
+    picked = np.array([c for _, c in known], dtype=np.int64)
+    votes = np.asarray(model.similarity[liked][:, picked].todense()) * history.data[positive][:, None]
+    best = np.argmax(votes, axis=0)
+    sources = {
+        item: model.item_ids[int(liked[source_row])]
+        for (item, _), source_row, column in zip(known, best, range(len(known)), strict=True)
+        if votes[source_row, column] > 0
+    }
+    tracks = store.get_tracks(set(sources.values()))
+    for item, source_id in sources.items():
+        source = tracks.get(source_id)
+        if source is not None:
+            artist = f" by {source.artist_name}" if source.artist_name else ""
+            reasons[item] = f"Because you played “{source.name}”{artist}"
+    return reasons
 
 
 def discover_weekly(
@@ -118,14 +133,11 @@ def discover_weekly(
             per_artist[artist] += 1
         if len(picked) == params.size:
             break
-    history_tracks = _history_tracks(model, store, user_id)
-    reasons = {}
+    reasons = reasons_for(model, user_id, picked, store)
     for item in picked:
         track = tracks.get(item)
         if track is not None and recency(track, now, params) > 0.5:
             reasons[item] = "A new release that fits your taste"
-        else:
-            reasons[item] = reason_for(model, user_id, item, history_tracks)
     return Playlist(
         user_id=user_id,
         kind=KIND,
@@ -136,14 +148,6 @@ def discover_weekly(
         updated_at=now,
         extra={"reasons": reasons, "model_version": model.version},
     )
-
-
-def _history_tracks(model: Model, store: Store, user_id: str) -> dict[str, Track]:
-    row = model.user_rows.get(user_id)
-    if row is None:
-        return {}
-    history = model.history[row]
-    return store.get_tracks(model.item_ids[int(i)] for i in history.indices[history.data > 0])
 
 
 def latest(store: Store, user_id: str) -> Playlist | None:
