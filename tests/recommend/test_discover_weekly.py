@@ -128,3 +128,12 @@ def test_daily_mixes_cluster_familiar_tracks_with_a_few_new(trained: tuple[Confi
         assert mix.name.endswith("Mix") and mix.description
     everything = [t for m in mixes for t in m.track_ids if t in played]
     assert len(everything) == len(set(everything)), "a familiar track sits in one mix only"
+
+
+def test_batched_candidates_equal_one_by_one(trained: tuple[Config, Model]) -> None:
+    _, model = trained
+    users = [*model.user_ids[:5], "nobody-the-model-knows"]
+    batched = model.recommend_many(users, 50)
+    assert set(batched) == set(model.user_ids[:5])
+    for user in model.user_ids[:5]:
+        assert [r.item_id for r in batched[user]] == [r.item_id for r in model.recommend(user, 50)]

@@ -19,7 +19,9 @@ from tastemaker.storage.store import Store
 if TYPE_CHECKING:  # the model brings SciPy, implicit and voyager: loaded only when a command runs
     from tastemaker.recommend.model import Model
 
-Make = Callable[["Model", Store, str, datetime], list[Playlist]]
+Make = Callable[["Model", Store, list[str], datetime], list[list[Playlist]]]
+"""Playlists for a chunk of listeners, per listener: a chunk lets the model score them together."""
+CHUNK = 256
 
 
 def listener_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -49,14 +51,16 @@ def for_each_listener(
     now = datetime.now(UTC)
     started = time.monotonic()
     made: list[list[int]] = []
+    targets = list(users) or model.user_ids
     try:
-        for user in tqdm(
-            list(users) or model.user_ids, desc=what, unit=" users", file=sys.stderr, disable=not progress
-        ):
-            playlists = make(model, store, user, now)
-            for playlist in playlists:
-                store.put_playlist(playlist)
-            made.append([len(p.track_ids) for p in playlists])
+        with tqdm(total=len(targets), desc=what, unit=" users", file=sys.stderr, disable=not progress) as bar:
+            for start in range(0, len(targets), CHUNK):
+                chunk = targets[start : start + CHUNK]
+                for playlists in make(model, store, chunk, now):
+                    for playlist in playlists:
+                        store.put_playlist(playlist)
+                    made.append([len(p.track_ids) for p in playlists])
+                bar.update(len(chunk))
     finally:
         store.close()
     return model, made, time.monotonic() - started, now
@@ -74,8 +78,21 @@ def weekly(ctx: click.Context, users: tuple[str, ...], no_progress: bool) -> Non
     """
     from tastemaker.recommend import discover_weekly as dw
 
-    def make(model: Model, store: Store, user: str, now: datetime) -> list[Playlist]:
-        return [dw.discover_weekly(model, store, user, known=dw.known_tracks(store, user), now=now)]
+    def make(model: Model, store: Store, chunk: list[str], now: datetime) -> list[list[Playlist]]:
+        candidates = model.recommend_many(chunk, dw.WeeklyParams().candidates)
+        return [
+            [
+                dw.discover_weekly(
+                    model,
+                    store,
+                    user,
+                    known=dw.known_tracks(store, user),
+                    now=now,
+                    candidates=candidates.get(user),
+                )
+            ]
+            for user in chunk
+        ]
 
     model, made, seconds, now = for_each_listener(
         ctx, users, progress=not no_progress, what="discover weekly", make=make
@@ -102,8 +119,8 @@ def daily(ctx: click.Context, users: tuple[str, ...], no_progress: bool) -> None
     """
     from tastemaker.recommend import daily_mixes as dm
 
-    def make(model: Model, store: Store, user: str, now: datetime) -> list[Playlist]:
-        return dm.daily_mixes(model, store, user, now=now)
+    def make(model: Model, store: Store, chunk: list[str], now: datetime) -> list[list[Playlist]]:
+        return [dm.daily_mixes(model, store, user, now=now) for user in chunk]
 
     model, made, seconds, now = for_each_listener(
         ctx, users, progress=not no_progress, what="daily mixes", make=make

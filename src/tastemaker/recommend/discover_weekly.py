@@ -108,14 +108,16 @@ def discover_weekly(
     known: set[str] | None = None,
     now: datetime | None = None,
     params: WeeklyParams | None = None,
+    candidates: list[Recommendation] | None = None,
 ) -> Playlist:
-    """This week's list for one user (``known``: track ids the user has played since training)."""
+    """This week's list for one user (``known``: track ids the user has played since training;
+    ``candidates``: the model's ``params.candidates`` best for the user, when already computed in a batch)."""
     params = params or WeeklyParams()
     now = now or datetime.now(UTC)
     known = known or set()
-    candidates: list[Recommendation] = [
-        r for r in model.recommend(user_id, params.candidates) if r.item_id not in known
-    ]
+    if candidates is None:
+        candidates = model.recommend(user_id, params.candidates)
+    candidates = [r for r in candidates if r.item_id not in known]
     tracks = store.get_tracks([r.item_id for r in candidates])
     rescored = sorted(
         candidates,
