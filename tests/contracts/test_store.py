@@ -175,14 +175,15 @@ def test_playlists_by_user_and_kind(store: Store, ns: str) -> None:
     )
     mix2 = Playlist(user_id=ns, kind="mix", playlist_id="m2", name="Mix 2", description="chill")
     other = Playlist(user_id=f"{ns}-b", kind="mix", playlist_id="m1", name="Theirs")
-    for playlist in (weekly, mix2, mix1, other):
-        store.put_playlist(playlist)
+    store.put_playlists([weekly])
+    store.put_playlists([mix2, mix1, other])  # one batch across users and kinds
     assert store.get_playlists(ns, "weekly") == [weekly]
     assert sorted(store.get_playlists(ns, "mix"), key=lambda p: p.playlist_id) == [mix1, mix2]
     assert store.get_playlists(f"{ns}-b", "mix") == [other]
     assert store.get_playlists(ns, "dj") == []
     renamed = Playlist(user_id=ns, kind="weekly", playlist_id="w1", name="DW 2", track_ids=["t9"])
-    store.put_playlist(renamed)
+    store.put_playlists([renamed])
+    store.put_playlists([])
     assert store.get_playlists(ns, "weekly") == [renamed]
 
 
@@ -278,7 +279,7 @@ def test_data_survives_close_and_reopen(store_url: str, ns: str) -> None:
     first.put_tracks([Track(track_id=f"{ns}-t", name="T")])
     first.add_listens(listens_of(ns, 3))
     first.put_profiles({ns: b"p"})
-    first.put_playlist(Playlist(user_id=ns, kind="mix", playlist_id="m", name="M"))
+    first.put_playlists([Playlist(user_id=ns, kind="mix", playlist_id="m", name="M")])
     first.put_features(f"{ns}-t", {"energy": 0.5})
     first.put_labels(f"{ns}-t", {"mood": "calm"})
     first.put_user(User(name=ns, token_hash=f"{ns}-h"))

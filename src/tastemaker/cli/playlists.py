@@ -56,10 +56,9 @@ def for_each_listener(
         with tqdm(total=len(targets), desc=what, unit=" users", file=sys.stderr, disable=not progress) as bar:
             for start in range(0, len(targets), CHUNK):
                 chunk = targets[start : start + CHUNK]
-                for playlists in make(model, store, chunk, now):
-                    for playlist in playlists:
-                        store.put_playlist(playlist)
-                    made.append([len(p.track_ids) for p in playlists])
+                per_listener = make(model, store, chunk, now)
+                store.put_playlists([p for playlists in per_listener for p in playlists])  # one commit
+                made.extend([len(p.track_ids) for p in playlists] for playlists in per_listener)
                 bar.update(len(chunk))
     finally:
         store.close()

@@ -170,4 +170,4 @@ class Archiver:
             playlist.track_ids = [t for t in playlist.track_ids if t != event.track_id]
         playlist.extra = {**playlist.extra, key: record.offset}
         playlist.updated_at = datetime.now(UTC)
-        self.store.put_playlist(playlist)
+        self.store.put_playlists([playlist])

@@ -198,14 +198,16 @@ class SQLiteStore:
         self._write_many(_REPLACE_SQL, "profiles", "user_id", list(profiles.items()))
 
     # playlists
-    def put_playlist(self, playlist: Playlist) -> None:
+    def put_playlists(self, playlists: Sequence[Playlist]) -> None:
+        if not playlists:
+            return
         sql = (
             "INSERT INTO playlists (user_id, kind, playlist_id, data) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (user_id, kind, playlist_id) DO UPDATE SET data = excluded.data"
         )
-        row = (playlist.user_id, playlist.kind, playlist.playlist_id, _text(playlist))
+        rows = [(p.user_id, p.kind, p.playlist_id, _text(p)) for p in playlists]
         with self._transaction() as conn:
-            conn.execute(sql, row)
+            conn.executemany(sql, rows)
 
     def get_playlists(self, user_id: str, kind: str) -> list[Playlist]:
         rows = self._rows(

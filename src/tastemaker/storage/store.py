@@ -58,7 +58,8 @@ class Store(Protocol):
     def put_profiles(self, profiles: Mapping[str, bytes]) -> None: ...
 
     # generated and user playlists
-    def put_playlist(self, playlist: Playlist) -> None: ...
+    def put_playlists(self, playlists: Sequence[Playlist]) -> None:
+        """Upsert by (user, kind, playlist_id), all in one durable write (batch jobs write thousands)."""
 
     def get_playlists(self, user_id: str, kind: str) -> list[Playlist]: ...
 

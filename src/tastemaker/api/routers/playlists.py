@@ -67,7 +67,7 @@ def refresh_discover_weekly(request: Request[Any, Any, Any], user_id: FromPath[s
     playlist = dw.discover_weekly(
         model, store, user_id, known=dw.known_tracks(store, user_id), now=datetime.now(UTC)
     )
-    store.put_playlist(playlist)
+    store.put_playlists([playlist])
     return json_response(dw.playlist_view(playlist, store), 201)
 
 
@@ -102,8 +102,7 @@ def refresh_daily_mixes(request: Request[Any, Any, Any], user_id: FromPath[str])
     if not mixes:
         msg = f"user {user_id!r} has too little listening in the trained model for a Daily Mix yet"
         raise NotFound(msg)
-    for mix in mixes:
-        store.put_playlist(mix)
+    store.put_playlists(mixes)
     return json_response({"mixes": [dw.playlist_view(mix, store) for mix in mixes]}, 201)
 
 
