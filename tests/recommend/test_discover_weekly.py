@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -14,11 +14,9 @@ from tastemaker.config import Config
 from tastemaker.platform import Platform
 from tastemaker.recommend import discover_weekly as dw
 from tastemaker.recommend.model import Model
-from tastemaker.recommend.model_files import load_current, models_dir
-from tastemaker.simulate import run_simulation
-from tastemaker.simulate.log_sink import LogSink
 from tastemaker.storage.models import Track
 from tests.conftest import LiveServer
+from tests.recommend.trained_world import trained_world
 
 
 def invoke(data_dir: Path, *args: str) -> tuple[int, str, str]:
@@ -28,17 +26,7 @@ def invoke(data_dir: Path, *args: str) -> tuple[int, str, str]:
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, Model]:
-    data_dir = tmp_path_factory.mktemp("world")
-    config = Config.load({"data_dir": str(data_dir), "log_synchronous": "NORMAL"}, env={})
-    with Platform.open(config) as platform:
-        run_simulation(
-            seed=11, users=40, tracks=600, days=4, start=date(2025, 3, 1),
-            sink=LogSink(platform.event_log), progress=False,
-        )  # fmt: skip
-        platform.drain()  # the archiver fills the catalog, the profiler the profiles
-    code, _, err = invoke(data_dir, "train", "--no-progress", "--factors", "16")
-    assert code == 0, err
-    return config, load_current(models_dir(data_dir))
+    return trained_world(tmp_path_factory.mktemp("world"), seed=11)
 
 
 def test_thirty_new_tracks_at_most_two_per_artist_each_with_a_reason(trained: tuple[Config, Model]) -> None:

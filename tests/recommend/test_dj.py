@@ -6,17 +6,15 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 import uvicorn
-from click.testing import CliRunner
 
 from tastemaker.api.app import create_app
-from tastemaker.cli import cli
 from tastemaker.cli.users import create_user
 from tastemaker.config import Config
 from tastemaker.platform import Platform
@@ -25,10 +23,8 @@ from tastemaker.recommend.dj_segments import Reaction, Said, segment
 from tastemaker.recommend.dj_session import Feedback, Sessions
 from tastemaker.recommend.dj_transitions import Sound, camelot, key_cost, tempo_cost, transition_cost
 from tastemaker.recommend.model import Model
-from tastemaker.recommend.model_files import load_current, models_dir
-from tastemaker.simulate import run_simulation
-from tastemaker.simulate.log_sink import LogSink
 from tests.conftest import LiveServer, free_port
+from tests.recommend.trained_world import trained_world
 
 
 def features_row(*, tempo: float, key: int, mode: int, energy: float) -> dict[str, Any]:
@@ -42,19 +38,8 @@ def features_row(*, tempo: float, key: int, mode: int, energy: float) -> dict[st
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, Model]:
     """A simulated world in the real log, drained, trained; two tracks in three have audio features."""
-    data_dir = tmp_path_factory.mktemp("dj-world")
-    config = Config.load({"data_dir": str(data_dir), "log_synchronous": "NORMAL"}, env={})
+    config, model = trained_world(tmp_path_factory.mktemp("dj-world"), seed=7)
     with Platform.open(config) as platform:
-        run_simulation(
-            seed=7, users=40, tracks=600, days=4, start=date(2025, 3, 1),
-            sink=LogSink(platform.event_log), progress=False,
-        )  # fmt: skip
-        platform.drain()
-        result = CliRunner().invoke(
-            cli, ["--data-dir", str(data_dir), "train", "--no-progress", "--factors", "16"], obj={}, env={}
-        )
-        assert result.exit_code == 0, result.stderr
-        model = load_current(models_dir(data_dir))
         rng = np.random.default_rng(7)
         for column, track_id in enumerate(model.item_ids):
             if column % 3:

@@ -4,22 +4,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from datetime import date
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
-from tastemaker.cli import cli
 from tastemaker.config import Config
 from tastemaker.platform import Platform
 from tastemaker.recommend.model import Model
-from tastemaker.recommend.model_files import load_current, models_dir
+from tastemaker.recommend.model_files import models_dir
 from tastemaker.recommend.tunables import COLUMN, FEATURES, InvalidTunables, parse_tunables
-from tastemaker.simulate import run_simulation
-from tastemaker.simulate.log_sink import LogSink
 from tastemaker.storage.models import Track
 from tests.conftest import LiveServer
+from tests.recommend.trained_world import trained_world
 
 URL = "/v1/users/{}/recommendations"
 
@@ -42,19 +38,7 @@ def features_row(energy: float) -> dict[str, object]:
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, Model, dict[str, Track]]:
-    data_dir = tmp_path_factory.mktemp("seeded")
-    config = Config.load({"data_dir": str(data_dir), "log_synchronous": "NORMAL"}, env={})
-    with Platform.open(config) as platform:
-        run_simulation(
-            seed=5, users=40, tracks=600, days=4, start=date(2025, 3, 1),
-            sink=LogSink(platform.event_log), progress=False,
-        )  # fmt: skip
-        platform.drain()
-    result = CliRunner().invoke(
-        cli, ["--data-dir", str(data_dir), "train", "--no-progress", "--factors", "16"], obj={}, env={}
-    )
-    assert result.exit_code == 0, result.stderr
-    model = load_current(models_dir(data_dir))
+    config, model = trained_world(tmp_path_factory.mktemp("seeded"), seed=5)
     with Platform.open(config) as platform:
         tracks = platform.store.get_tracks(model.item_ids)
         for track_id in model.item_ids:
