@@ -795,10 +795,18 @@ def ratio(measured: float, baseline: float) -> str:
 
 
 def print_table(title: str, rows: Sequence[Row]) -> None:
-    """A Markdown table on stdout (pastes straight into docs/benchmarks.md)."""
-    header = Row("metric", "target", "measured", "baseline", "ratio")
-    cells = [[r.metric, r.target, r.measured, r.baseline, r.ratio] for r in (header, *rows)]
-    widths = [max(len(row[i]) for row in cells) for i in range(5)]
+    """The standard five-column table: metric, target, measured, baseline, ratio."""
+    print_grid(
+        title,
+        ["metric", "target", "measured", "baseline", "ratio"],
+        [[r.metric, r.target, r.measured, r.baseline, r.ratio] for r in rows],
+    )
+
+
+def print_grid(title: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """A Markdown table with any columns on stdout (pastes straight into docs/benchmarks.md)."""
+    cells = [list(header), *[list(r) for r in rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
     print(f"\n### {title}\n")
     for index, row in enumerate(cells):
         print("| " + " | ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) + " |")

@@ -30,7 +30,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from benchmarks import audio_data as data
-from benchmarks._harness import log, save_results, verdict
+from benchmarks._harness import log, print_grid, save_results, verdict
 from benchmarks.audio_accuracy_real import (
     echonest,
     emotion,
@@ -49,22 +49,10 @@ from benchmarks.audio_scoring import HEADLINE, Report
 QUICK_TUNES = 30
 
 
-def grid(title: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-    """A Markdown table on stdout with any columns (the harness's ``print_table`` has five fixed ones)."""
-    cells = [list(header), *[list(r) for r in rows]]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
-    print(f"\n### {title}\n")
-    for index, row in enumerate(cells):
-        print("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |")
-        if index == 0:
-            print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    print(flush=True)
-
-
 def print_report(report: Report, *, title: str) -> None:
-    grid(title, HEADLINE, report.headline)
+    print_grid(title, HEADLINE, report.headline)
     for grid_title, header, rows in report.grids:
-        grid(grid_title, header, rows)
+        print_grid(grid_title, header, rows)
 
 
 def main(argv: Sequence[str] = ()) -> int:

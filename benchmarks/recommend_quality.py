@@ -34,7 +34,16 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from benchmarks._harness import Row, log, print_table, proc_status_kib, ratio, save_results, verdict
+from benchmarks._harness import (
+    Row,
+    log,
+    print_grid,
+    print_table,
+    proc_status_kib,
+    ratio,
+    save_results,
+    verdict,
+)
 from benchmarks.recommend_simulated import simulated_results
 from tastemaker.recommend.als import fit_default_als
 from tastemaker.recommend.datasets import LastFm2K, load_lastfm_2k
@@ -121,18 +130,6 @@ def measure_in_subprocess(what: str, params: TrainParams, seed: int, repeats: in
     return {**best, "fit_s_all": [run["fit_s"] for run in runs]}
 
 
-def table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
-    """A Markdown table on stdout with any columns (the harness's ``print_table`` has five fixed ones)."""
-    cells = [list(header), *[list(r) for r in rows]]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(header))]
-    print(f"\n### {title}\n")
-    for index, row in enumerate(cells):
-        print("| " + " | ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)) + " |")
-        if index == 0:
-            print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    print(flush=True)
-
-
 def quality_rows(results: dict[str, dict[int, Metrics]]) -> list[list[str]]:
     rows = []
     for name, by_k in results.items():
@@ -193,7 +190,7 @@ def report(
     users, items = split.train.shape
     header = ["model", "recall@10", "NDCG@10", "recall@30", "NDCG@30", "coverage@10", "coverage@30",
               "ILD@10 (tags)", "novelty@10 (bits)"]  # fmt: skip
-    table(
+    print_grid(
         f"Last.fm 2K, 5 held-out artists for each of {len(split.held_out):,} users "
         f"({users:,} users × {items:,} artists; seed {args.seed})",
         header,
@@ -235,7 +232,7 @@ def simulated_section(*, quick: bool) -> dict[str, Any]:
     users, items = data.split.train.shape
     header = ["model", "recall@10", "NDCG@10", "recall@30", "NDCG@30", "coverage@10", "coverage@30",
               "ILD@10 (genres)", "novelty@10 (bits)"]  # fmt: skip
-    table(
+    print_grid(
         f"Simulated world (seed 1, {size['users']:,} listeners, {size['tracks']:,} tracks): train on days "
         f"1–{size['days'] - size['test_days']} ({data.train_events:,} events, {users:,} × {items:,}), find "
         f"the tracks each of {len(data.split.held_out):,} listeners first plays in the last "
