@@ -78,11 +78,7 @@ class Model:
             conf = confidence(seen, alpha=self.confidence_alpha)
             vector = fold_in(self.factors, conf.indices.astype(np.int64), conf.data)[None, :]
         items, scores = self.ranker().recommend(vector, seen, n)
-        return [
-            Recommendation(self.item_ids[i], float(s))
-            for i, s in zip(items[0], scores[0], strict=True)
-            if np.isfinite(s)
-        ]
+        return self._named(items[0], scores[0])
 
     def recommend_many(self, user_ids: list[str], n: int) -> dict[str, list[Recommendation]]:
         """``recommend`` for many users the model knows, scored as one matrix product: per-user
@@ -97,12 +93,16 @@ class Model:
             rows = np.array([self.user_rows[user] for user in batch], dtype=np.int64)
             items, scores = ranker.recommend(self.factors.users[rows], self.history[rows], n)
             for index, user in enumerate(batch):
-                result[user] = [
-                    Recommendation(self.item_ids[i], float(s))
-                    for i, s in zip(items[index], scores[index], strict=True)
-                    if np.isfinite(s)
-                ]
+                result[user] = self._named(items[index], scores[index])
         return result
+
+    def _named(self, items: npt.NDArray[np.int64], scores: npt.NDArray[np.float32]) -> list[Recommendation]:
+        """Item columns and scores as recommendations, leaving out the ``-inf`` of excluded items."""
+        return [
+            Recommendation(self.item_ids[i], float(s))
+            for i, s in zip(items, scores, strict=True)
+            if np.isfinite(s)
+        ]
 
     def popular(self, n: int, *, exclude: sp.csr_matrix | None = None) -> list[Recommendation]:
         seen = exclude if exclude is not None else sp.csr_matrix((1, len(self.item_ids)), dtype=np.float32)
