@@ -8,6 +8,7 @@ so readers can tell stale rows and the recommenders need no second lookup. The a
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterable
 from typing import Any
 
 import msgspec
@@ -29,11 +30,25 @@ def save_result(store: Store, track_id: str, result: AudioResult) -> None:
     store.put_features(track_id, row)
 
 
-def load_features(store: Store, track_id: str) -> AudioFeatures | None:
-    row = store.get_features(track_id)
-    if row is None or "tempo" not in row:
+def features_of(row: dict[str, Any] | None) -> AudioFeatures | None:
+    """A stored row as features; None for no row, or one of another shape (written before audio
+    features existed, or by an incompatible version): readers treat those as not analysed yet."""
+    if row is None:
         return None
-    return msgspec.convert({k: row[k] for k in FEATURE_FIELDS if k in row}, AudioFeatures)
+    try:
+        return msgspec.convert({k: row[k] for k in FEATURE_FIELDS if k in row}, AudioFeatures)
+    except msgspec.ValidationError:
+        return None
+
+
+def load_features(store: Store, track_id: str) -> AudioFeatures | None:
+    return features_of(store.get_features(track_id))
+
+
+def load_features_many(store: Store, track_ids: Iterable[str]) -> dict[str, AudioFeatures]:
+    """Features of those tracks that have some, in one multi-get."""
+    rows = store.get_features_many(track_ids)
+    return {track_id: f for track_id, row in rows.items() if (f := features_of(row)) is not None}
 
 
 def load_vector(store: Store, track_id: str) -> list[float] | None:

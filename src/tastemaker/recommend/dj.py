@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from tastemaker.audio.records import load_features
+from tastemaker.audio.records import load_features_many
 from tastemaker.recommend import dj_candidates as dc
 from tastemaker.recommend.dj_segments import Reaction, Said, segment
 from tastemaker.recommend.dj_session import Feedback, Session
@@ -102,13 +102,10 @@ def context_energy(context: str | None) -> float | None:
 
 
 def sounds(store: Store, track_ids: list[str]) -> dict[str, Sound]:
-    """Audio features of the tracks that have them (one partition read per track)."""
-    found = {}
-    for track_id in track_ids:
-        features = load_features(store, track_id)
-        if features is not None:
-            found[track_id] = Sound.of(features)
-    return found
+    """Audio features of the tracks that have them (one multi-get)."""
+    return {
+        track_id: Sound.of(features) for track_id, features in load_features_many(store, track_ids).items()
+    }
 
 
 def recent_listens(store: Store, session: Session) -> list[Listen]:

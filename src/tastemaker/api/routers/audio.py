@@ -19,7 +19,7 @@ from litestar.params import FromPath, QueryParameter
 from tastemaker.api.errors import ApiError
 from tastemaker.api.routers.native import json_response, platform_of, principal_of
 from tastemaker.audio.model import AudioAnalysis, AudioFeatures
-from tastemaker.audio.records import load_analysis, load_features
+from tastemaker.audio.records import load_analysis, load_features, load_features_many
 from tastemaker.errors import NotFound
 from tastemaker.storage.store import Store
 
@@ -83,15 +83,6 @@ def features_object(track_id: str, features: AudioFeatures) -> TrackAudioFeature
     )
 
 
-def _load_features(store: Store, track_id: str) -> AudioFeatures | None:
-    """Features of the current shape, or None; a row written before audio features existed (or by
-    an incompatible version) is treated as missing rather than failing the request."""
-    try:
-        return load_features(store, track_id)
-    except msgspec.ValidationError:
-        return None
-
-
 def _missing(store: Store, track_id: str, what: str) -> NotFound:
     """Say whether the track is unknown or only not analysed yet: the fixes differ."""
     if store.get_track(track_id) is None:
@@ -115,7 +106,7 @@ def _missing(store: Store, track_id: str, what: str) -> NotFound:
 def get_audio_features(request: Request[Any, Any, Any], track_id: FromPath[str]) -> Response[bytes]:
     principal_of(request)
     store = platform_of(request).store
-    features = _load_features(store, track_id)
+    features = load_features(store, track_id)
     if features is None:
         raise _missing(store, track_id, "features")
     return json_response(features_object(track_id, features))
@@ -160,12 +151,15 @@ def get_several_audio_features(
     principal_of(request)
     wanted = parse_ids(ids)
     store = platform_of(request).store
-    found: dict[str, TrackAudioFeatures | None] = {}
-    for track_id in wanted:
-        if track_id not in found:
-            features = _load_features(store, track_id)
-            found[track_id] = None if features is None else features_object(track_id, features)
-    return json_response(SeveralAudioFeatures(audio_features=[found[track_id] for track_id in wanted]))
+    found = load_features_many(store, wanted)
+    return json_response(
+        SeveralAudioFeatures(
+            audio_features=[
+                features_object(track_id, found[track_id]) if track_id in found else None
+                for track_id in wanted
+            ]
+        )
+    )
 
 
 @get(
