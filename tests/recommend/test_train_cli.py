@@ -68,3 +68,16 @@ def test_train_without_events_says_what_to_do(tmp_path: Path) -> None:
     assert code == 1 and out == ""
     assert "no listening events yet: run `tastemaker simulate --to log` or `tastemaker import`" in err
     assert not models_dir(tmp_path / "empty").exists() or not versions(models_dir(tmp_path / "empty"))
+
+
+def test_train_indexes_the_audio_vectors_the_store_has(config: Config) -> None:
+    _simulate(config, days=1)
+    code, _, err = _train(config.data_dir, "--factors", "8")
+    assert code == 0, err
+    tracks = load_current(models_dir(config.data_dir)).item_ids[:5]
+    with Platform.open(config) as platform:
+        for n, track_id in enumerate(tracks):
+            platform.store.put_features(track_id, {"tempo": 100.0 + n, "vector": [float(n + 1)] * 12})
+    code, out, err = _train(config.data_dir, "--json", "--factors", "8")
+    assert code == 0, err
+    assert json.loads(out)["audio_vectors"] == len(tracks) == 5

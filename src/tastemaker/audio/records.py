@@ -51,9 +51,10 @@ def load_features_many(store: Store, track_ids: Iterable[str]) -> dict[str, Audi
     return {track_id: f for track_id, row in rows.items() if (f := features_of(row)) is not None}
 
 
-def load_vector(store: Store, track_id: str) -> list[float] | None:
-    row = store.get_features(track_id)
-    return None if row is None or "vector" not in row else [float(x) for x in row["vector"]]
+def load_vectors_many(store: Store, track_ids: Iterable[str]) -> dict[str, list[float]]:
+    """Similarity vectors of those tracks that have one, in one multi-get."""
+    rows = store.get_features_many(track_ids)
+    return {track_id: [float(x) for x in row["vector"]] for track_id, row in rows.items() if "vector" in row}
 
 
 def load_analysis(store: Store, track_id: str) -> AudioAnalysis | None:
