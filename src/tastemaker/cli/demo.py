@@ -32,24 +32,14 @@ def demo_token(platform: Platform) -> str:
     return token
 
 
+def _tastemaker(data_dir: Path, *args: str) -> None:
+    """A command in its own process, so that it and the server each get a core."""
+    subprocess.run([sys.executable, "-m", "tastemaker", "--data-dir", str(data_dir), *args], check=True)
+
+
 def _simulate(data_dir: Path, url: str, token: str, part: str, world: dict[str, object]) -> None:
-    """The simulator runs in its own process, so that it and the server each get a core."""
-    command = [
-        sys.executable,
-        "-m",
-        "tastemaker",
-        "--data-dir",
-        str(data_dir),
-        "simulate",
-        "--to",
-        url,
-        "--token",
-        token,
-        "--part",
-        part,
-        *(f"--{k}={v}" for k, v in world.items()),
-    ]
-    subprocess.run(command, check=True)
+    options = [f"--{k}={v}" for k, v in world.items()]
+    _tastemaker(data_dir, "simulate", "--to", url, "--token", token, "--part", part, *options)
 
 
 def _wait_caught_up(platform: Platform) -> None:
@@ -76,6 +66,11 @@ def load_world(platform: Platform, url: str, token: str, started: float, world: 
         _wait_caught_up(platform)
         _simulate(platform.config.data_dir, url, token, "listening", world_with_start)
         _wait_caught_up(platform)
+        # The recommenders, so that Discover Weekly, Daily Mixes and the DJ answer at once; the
+        # server picks the trained model up without a restart.
+        for command in ("train", "weekly", "daily"):
+            click.echo(f"tastemaker {command} ...", err=True)
+            _tastemaker(platform.config.data_dir, command, "--no-progress")
         marker.write_text(start.isoformat() + "\n")
     user = _listener(platform, world["users"])
     click.echo(
@@ -83,6 +78,8 @@ def load_world(platform: Platform, url: str, token: str, started: float, world: 
         f"  export TOKEN={token}\n"
         f'  curl -H "Authorization: Token $TOKEN" {url}/v1/users/{user}/profile\n'
         f"  curl -H \"Authorization: Token $TOKEN\" '{url}/v1/users/{user}/listens?count=5'\n"
+        f'  curl -H "Authorization: Token $TOKEN" {url}/v1/users/{user}/playlists/discover-weekly\n'
+        f'  curl -X POST -H "Authorization: Token $TOKEN" {url}/v1/users/{user}/dj/next\n'
         f"  API docs: {url}/docs   Ctrl-C stops the server.",
         err=True,
     )
