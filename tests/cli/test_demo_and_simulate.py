@@ -85,6 +85,11 @@ def test_demo_serves_a_loaded_world(tmp_path: Path) -> None:
         profile_url = next(word for word in text.split() if word.endswith("/profile"))
         profile = httpx.get(profile_url, headers=headers).json()
         assert profile["plays"] + profile["skips"] > 0 and profile["top_genres"]["long_term"]
+        weekly_url = next(word for word in text.split() if word.endswith("/discover-weekly"))
+        weekly = httpx.get(weekly_url, headers=headers)
+        assert weekly.status_code == 200 and weekly.json()["tracks"], weekly.text
+        dj_url = next(word for word in text.split() if word.endswith("/dj/next"))
+        assert httpx.post(dj_url, headers=headers).json()["tracks"]
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(30)
