@@ -20,11 +20,21 @@ def _decode_json(data: bytes, *, what: str) -> Any:
     try:
         return msgspec.json.decode(data)
     except msgspec.DecodeError as exc:
+        _check_utf8(data, what=what)  # msgspec >= 0.21 reports bad UTF-8 as a DecodeError without a position
         raise ApiError(
             400,
             f"{what} is not valid JSON: {exc}",
             [{"loc": ["body"], "type": "invalid_json", "msg": str(exc)}],
         ) from None
+    except UnicodeDecodeError:
+        _check_utf8(data, what=what)
+        raise
+
+
+def _check_utf8(data: bytes, *, what: str) -> None:
+    """Raise the ``invalid_utf8`` error, with the byte where decoding fails, if ``data`` is not UTF-8."""
+    try:
+        data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ApiError(
             400,
