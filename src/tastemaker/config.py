@@ -39,6 +39,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("event_log_url", "sqlite:///{data_dir}/events.db", "Where events are appended: sqlite://"),
     Setting("store_url", "sqlite:///{data_dir}/store.db", "Catalog, listens, profiles, playlists: sqlite://"),
     Setting("archive_url", "{data_dir}/archive", "Parquet archive of all events (Sort-Merge-Bucket layout)"),
+    Setting(
+        "archive_buckets", 16, "Buckets per day of the archive (a power of two; ~1-2 M events a year each)"
+    ),
+    Setting("archive_compact_runs", 32, "Staged runs of one day the archiver lets gather before compacting"),
     Setting("host", "127.0.0.1", "Address tastemaker serve listens on"),
     Setting("port", 8000, "Port tastemaker serve listens on"),
     Setting("partitions", 8, "Partitions of the event log (fixed when the log is created)"),

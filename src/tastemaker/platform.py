@@ -19,6 +19,7 @@ from tastemaker.services.archiver import Archiver
 from tastemaker.services.consumer import Consumer
 from tastemaker.services.retention import RetentionLoop
 from tastemaker.services.runner import ConsumerRunner
+from tastemaker.storage.archive import Archive
 from tastemaker.storage.store import Store
 
 # The API's event loop is CPU-bound under load, and the log writer and consumers are threads that give
@@ -53,6 +54,14 @@ def retention_loop(config: Config, event_log: EventLog) -> RetentionLoop:
     )
 
 
+def open_archive(config: Config) -> Archive:
+    return Archive(
+        config["archive_url"],
+        buckets=int(config["archive_buckets"]),
+        compact_runs=int(config["archive_compact_runs"]),
+    )
+
+
 def catalog_consumer(config: Config, store: Store) -> Consumer:
     """Imported on first use: the audio stack (SciPy) would add 0.3 s to every CLI command."""
     from tastemaker.services.catalog import CatalogConsumer
@@ -68,6 +77,7 @@ class Platform:
     event_log: EventLog
     store: Store
     tracks: TrackCache
+    archive: Archive
     runners: dict[str, ConsumerRunner] = field(default_factory=dict)
     retention: RetentionLoop | None = None
 
@@ -81,11 +91,17 @@ class Platform:
         except BaseException:
             event_log.close()
             raise
-        return cls(config=config, event_log=event_log, store=store, tracks=TrackCache(store))
+        return cls(
+            config=config,
+            event_log=event_log,
+            store=store,
+            tracks=TrackCache(store),
+            archive=open_archive(config),
+        )
 
     def consumer_factories(self) -> dict[str, Callable[[], Consumer]]:
         return {
-            "archiver": lambda: Archiver(self.store, self.tracks),
+            "archiver": lambda: Archiver(self.store, self.tracks, self.archive),
             "profiler": lambda: Profiler(self.store, self.tracks, profile_params(self.config)),
             "catalog": lambda: catalog_consumer(self.config, self.store),
         }

@@ -90,6 +90,12 @@ def test_demo_serves_a_loaded_world(tmp_path: Path) -> None:
         assert weekly.status_code == 200 and weekly.json()["tracks"], weekly.text
         dj_url = next(word for word in text.split() if word.endswith("/dj/next"))
         assert httpx.post(dj_url, headers=headers).json()["tracks"]
+        wrapped_url = next(word for word in text.split() if "/wrapped/" in word)
+        recap = httpx.get(wrapped_url, headers=headers)
+        assert recap.status_code == 200 and recap.json()["minutes_listened"] > 0, recap.text
+        assert recap.json()["user_id"] == profile_url.split("/")[-2]
+        story = httpx.get(wrapped_url + "/story.json", headers=headers).json()
+        assert story["layers"] and story["assets"]
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(30)

@@ -206,6 +206,17 @@ def test_features_and_labels(store: Store, ns: str) -> None:
     assert store.get_labels(f"{ns}-none") is None
 
 
+def test_recaps_by_user_and_year_replaced_whole(store: Store, ns: str) -> None:
+    store.put_recaps(2024, {f"{ns}-a": b'{"year":2024}', f"{ns}-b": b"{}"})
+    store.put_recaps(2025, {f"{ns}-a": b'{"year":2025}'})
+    store.put_recaps(2025, {f"{ns}-a": b'{"year":2025,"again":true}'})
+    store.put_recaps(2025, {})
+    assert store.get_recap(f"{ns}-a", 2024) == b'{"year":2024}'
+    assert store.get_recap(f"{ns}-a", 2025) == b'{"year":2025,"again":true}'
+    assert store.get_recap(f"{ns}-b", 2025) is None
+    assert store.get_recap(f"{ns}-missing", 2024) is None
+
+
 def test_analyses_are_opaque_bytes_replaced_whole(store: Store, ns: str) -> None:
     blob = bytes(range(256)) * 40  # every byte value, NULs included: compressed data looks like this
     store.put_analysis(f"{ns}-t", blob)

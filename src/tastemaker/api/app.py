@@ -19,6 +19,7 @@ from tastemaker.api.routers.dj import dj_router
 from tastemaker.api.routers.native import json_response, native_router, platform_of
 from tastemaker.api.routers.playlists import playlists_router
 from tastemaker.api.routers.recommendations import recommendations_router
+from tastemaker.api.routers.wrapped import wrapped_router
 from tastemaker.config import Config
 from tastemaker.platform import Platform
 
@@ -73,6 +74,7 @@ def create_app(platform: Platform, *, run_consumers: bool = True) -> Litestar:
             native_router,
             audio_router,
             playlists_router,
+            wrapped_router,
             dj_router,
             recommendations_router,
             healthz,

@@ -21,6 +21,7 @@ from tastemaker.cli import (  # noqa: E402, F401  (importing registers the comma
     simulate,
     train,
     users,
+    wrapped,
 )
 from tastemaker.cli.base import cli  # noqa: E402
 

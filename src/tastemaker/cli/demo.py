@@ -7,6 +7,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import date, timedelta
 from pathlib import Path
 
 import click
@@ -55,6 +56,11 @@ def _listener(platform: Platform, users: int) -> str:
     return user_id(0)
 
 
+def wrapped_year(start: date, days: int) -> int:
+    """The year the demo world's listening ends in: the one its Wrapped is made for."""
+    return (start + timedelta(days=days - 1)).year
+
+
 def load_world(platform: Platform, url: str, token: str, started: float, world: dict[str, int]) -> None:
     """Catalog first (and archived, so plays find their genres), then the listening, through the API."""
     marker = platform.config.data_dir / "demo-loaded"
@@ -71,7 +77,11 @@ def load_world(platform: Platform, url: str, token: str, started: float, world: 
         for command in ("train", "weekly", "daily"):
             click.echo(f"tastemaker {command} ...", err=True)
             _tastemaker(platform.config.data_dir, command, "--no-progress")
+        year = wrapped_year(start, world["days"])
+        click.echo(f"tastemaker wrapped {year} ...", err=True)
+        _tastemaker(platform.config.data_dir, "wrapped", str(year), "--no-progress")
         marker.write_text(start.isoformat() + "\n")
+    year = wrapped_year(date.fromisoformat(marker.read_text().strip()), world["days"])
     user = _listener(platform, world["users"])
     click.echo(
         f"\nready in {time.monotonic() - started:.0f} s: http://{url.split('//')[1]}  (admin token below)\n"
@@ -80,6 +90,7 @@ def load_world(platform: Platform, url: str, token: str, started: float, world: 
         f"  curl -H \"Authorization: Token $TOKEN\" '{url}/v1/users/{user}/listens?count=5'\n"
         f'  curl -H "Authorization: Token $TOKEN" {url}/v1/users/{user}/playlists/discover-weekly\n'
         f'  curl -X POST -H "Authorization: Token $TOKEN" {url}/v1/users/{user}/dj/next\n'
+        f'  curl -H "Authorization: Token $TOKEN" {url}/v1/users/{user}/wrapped/{year}\n'
         f"  API docs: {url}/docs   Ctrl-C stops the server.",
         err=True,
     )

@@ -1,4 +1,5 @@
-"""The archiver consumer: listening history and the catalog, from the log into the Store.
+"""The archiver consumer: listening history and the catalog, from the log into the Store, and every
+event into the Parquet archive (Sort-Merge-Bucket layout) that the Wrapped job reads.
 
 Listens are written idempotently on (user, event_id). Tracks named only by metadata are created
 in the catalog the first time they are seen ("scrobblers only know names"); ``track_added``
@@ -24,6 +25,7 @@ from tastemaker.events.schema import (
     TrackRef,
     Unlike,
 )
+from tastemaker.storage.archive import Archive
 from tastemaker.storage.models import Album, Artist, Listen, Playlist, Track
 from tastemaker.storage.store import Store
 
@@ -91,9 +93,10 @@ def _listen(event: Play | Skip, track: Track | None) -> Listen:
 class Archiver:
     name = "archiver"
 
-    def __init__(self, store: Store, tracks: TrackCache) -> None:
+    def __init__(self, store: Store, tracks: TrackCache, archive: Archive | None = None) -> None:
         self.store = store
         self.tracks = tracks
+        self.archive = archive
 
     def handle(self, records: Sequence[Record]) -> None:
         self._write_catalog([r.event for r in records])
@@ -104,6 +107,9 @@ class Archiver:
         for record in records:
             if isinstance(record.event, PlaylistCreate | PlaylistAdd | Like | Unlike):
                 self._apply_playlist_event(record)
+        if self.archive is not None:
+            self.archive.append([r.event for r in records])  # durable before the runner commits
+            self.archive.compact(self.archive.days_due())
 
     def _write_catalog(self, events: list[Event]) -> None:
         new: dict[str, Track] = {}

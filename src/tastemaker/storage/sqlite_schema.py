@@ -58,6 +58,12 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE TABLE analyses (track_id TEXT PRIMARY KEY, data BLOB NOT NULL)",
         "CREATE TABLE library_files (path TEXT PRIMARY KEY, data TEXT NOT NULL)",
     ),
+    (
+        # Wrapped recaps, opaque JSON bytes owned by the wrapped context, one per (user, year).
+        """CREATE TABLE recaps (
+            user_id TEXT NOT NULL, year INTEGER NOT NULL, data BLOB NOT NULL, PRIMARY KEY (user_id, year)
+        ) WITHOUT ROWID""",
+    ),
 )
 LATEST_VERSION = len(MIGRATIONS)
 

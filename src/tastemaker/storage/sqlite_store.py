@@ -223,6 +223,20 @@ class SQLiteStore:
         data = self._get_one("features", "track_id", track_id)
         return None if data is None else _DICT.decode(data)
 
+    def put_recaps(self, year: int, recaps: Mapping[str, bytes]) -> None:
+        sql = (
+            "INSERT INTO recaps (user_id, year, data) VALUES (?, ?, ?) "
+            "ON CONFLICT (user_id, year) DO UPDATE SET data = excluded.data"
+        )
+        rows = [(user_id, year, bytes(data)) for user_id, data in recaps.items()]
+        if rows:
+            with self._transaction() as conn:
+                conn.executemany(sql, rows)
+
+    def get_recap(self, user_id: str, year: int) -> bytes | None:
+        rows = self._rows("SELECT data FROM recaps WHERE user_id = ? AND year = ?", (user_id, year))
+        return bytes(rows[0][0]) if rows else None
+
     def put_analysis(self, track_id: str, data: bytes) -> None:
         self._write_many(_REPLACE_SQL, "analyses", "track_id", [(track_id, bytes(data))])
 

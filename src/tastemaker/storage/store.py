@@ -78,6 +78,12 @@ class Store(Protocol):
 
     def put_labels(self, track_id: str, labels: Mapping[str, Any]) -> None: ...
 
+    # Wrapped: partition key (user_id, year)
+    def put_recaps(self, year: int, recaps: Mapping[str, bytes]) -> None:
+        """Store (replace) each user's recap of the year (opaque JSON bytes owned by the wrapped context)."""
+
+    def get_recap(self, user_id: str, year: int) -> bytes | None: ...
+
     def get_labels(self, track_id: str) -> dict[str, Any] | None: ...
 
     # library scans

@@ -1,0 +1,374 @@
+"""The archive: every event as Parquet in Sort-Merge-Bucket layout, for batch jobs such as Wrapped.
+
+``events/date=YYYY-MM-DD/bucket-NNNNN-of-MMMMM.parquet`` hold one UTC day each, bucketed by
+``murmur3_32(user_id) mod M`` and sorted by (user_id, ts), next to a ``metadata.json``. Writes are
+two-step so that the consumer stays fast and crash-safe:
+
+1. ``append`` writes the batch as one small *run* under ``events/_staging/date=…/`` (written to a
+   temporary name, fsynced, renamed: durable before the archiver commits its offsets). A run's name
+   is a hash of its event ids, so a batch delivered twice lands on the same file.
+2. ``compact`` folds a day's runs into its bucket files: read, bucket, sort, drop repeated
+   ``event_id``\\ s (a re-delivered batch that grew), write each bucket to a temporary name and rename,
+   write ``metadata.json``, and only then delete the runs. A crash anywhere leaves either the runs or
+   the buckets holding every event, and the next compaction removes the duplicates.
+
+Dimension tables (tracks, users, …) are exported bucketed the same way by their own key. Local
+folders by default; any fsspec URL (``s3://``, ``gs://``, ``memory://``) at scale.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import os
+import posixpath
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import fsspec
+import msgspec
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from fsspec.implementations.local import LocalFileSystem
+
+from tastemaker.errors import BackendUnavailable, ConfigError
+from tastemaker.events.schema import Event
+from tastemaker.storage.archive_layout import (
+    BucketMetadata,
+    bucket_file_name,
+    buckets_of,
+    check_bucket_count,
+    parse_bucket_file,
+)
+
+EVENTS = "events"
+STAGING = "_staging"
+EVENT_SORT = ["user_id", "ts", "event_id"]
+EVENT_SCHEMA = pa.schema(
+    [
+        ("event_id", pa.string()),
+        ("type", pa.string()),
+        ("user_id", pa.string()),
+        ("ts", pa.timestamp("ms", tz="UTC")),
+        ("track_id", pa.string()),
+        ("ms_played", pa.int64()),
+        ("context", pa.string()),
+        ("reason_end", pa.string()),
+        ("payload", pa.string()),
+    ]
+)
+"""Typed columns for the queries batch jobs run, and ``payload``, the whole event as the JSON the API
+accepts, so the archive loses nothing (``extra`` included) and can rebuild any store."""
+
+_encoder = msgspec.json.Encoder()
+
+
+def events_table(events: Sequence[Event]) -> pa.Table:
+    """The archive rows of ``events``, one column at a time (a pass per column is the fast way)."""
+    payload = _encoder.encode_lines(events).split(b"\n")[:-1]  # JSON escapes newlines
+    columns: list[list[Any]] = [
+        [e.event_id for e in events],
+        [e.__struct_config__.tag for e in events],
+        [e.user_id for e in events],
+        [e.ts for e in events],
+        [getattr(e, "track_id", None) for e in events],
+        [getattr(e, "ms_played", None) for e in events],
+        [getattr(e, "context", None) for e in events],
+        [getattr(e, "reason_end", None) for e in events],
+        payload,
+    ]
+    arrays = [pa.array(c, type=f.type) for c, f in zip(columns, EVENT_SCHEMA, strict=True)]
+    return pa.Table.from_arrays(arrays, schema=EVENT_SCHEMA)
+
+
+def bucketed_slices(
+    table: pa.Table, key: str, sort: Sequence[str], buckets: int
+) -> Iterable[tuple[int, pa.Table]]:
+    """``table`` split into its non-empty buckets of ``key``, each sorted by ``sort``."""
+    if table.num_rows == 0:
+        return
+    bucket = buckets_of(table.column(key).to_pylist(), buckets)
+    table = table.append_column("__bucket", pa.array(bucket))
+    table = table.sort_by([("__bucket", "ascending"), *[(f, "ascending") for f in sort]])
+    ordered = table.column("__bucket").to_numpy()
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    ends = np.r_[starts[1:], len(ordered)]
+    for start, end in zip(starts.tolist(), ends.tolist(), strict=True):
+        yield int(ordered[start]), table.slice(start, end - start).drop_columns(["__bucket"])
+
+
+def drop_repeated(table: pa.Table, column: str) -> pa.Table:
+    """Rows whose ``column`` equals the previous row's are dropped (the table is sorted so repeats meet)."""
+    values = table.column(column)
+    if len(values) < 2:
+        return table
+    repeated = pc.equal(values.slice(1), values.slice(0, len(values) - 1)).combine_chunks()
+    keep = pc.invert(pc.fill_null(repeated, False))
+    return table.filter(pa.concat_arrays([pa.array([True]), keep]))
+
+
+class Archive:
+    """One archive folder (or object-store prefix)."""
+
+    def __init__(self, url: str, *, buckets: int = 16, compact_runs: int = 32) -> None:
+        self.url = url
+        self.buckets = check_bucket_count(buckets)
+        self.compact_runs = compact_runs
+        self.fs: fsspec.AbstractFileSystem
+        self.fs, self.root = fsspec.core.url_to_fs(url)
+        self.local = isinstance(self.fs, LocalFileSystem)
+        self._staged: dict[date, int] | None = None
+
+    # --- paths -----------------------------------------------------------------------------------
+    def path(self, *parts: str) -> str:
+        return posixpath.join(self.root, *parts)
+
+    def uri(self, path: str) -> str:
+        """A path as a URL other engines (DuckDB, Spark) can open."""
+        return path if self.local else self.fs.unstrip_protocol(path)
+
+    def day_dir(self, day: date, *, staging: bool = False) -> str:
+        folder = f"date={day.isoformat()}"
+        return self.path(EVENTS, STAGING, folder) if staging else self.path(EVENTS, folder)
+
+    # --- writing ---------------------------------------------------------------------------------
+    def append(self, events: Sequence[Event]) -> int:
+        """Write ``events`` durably as staged runs, one per UTC day they fall on; returns rows written."""
+        if not events:
+            return 0
+        by_day: dict[date, list[Event]] = {}
+        for event in events:
+            by_day.setdefault(event.ts.date(), []).append(event)
+        staged = self._staged_counts()
+        for day, day_events in by_day.items():
+            digest = hashlib.sha1(b"\0".join(e.event_id.encode() for e in day_events)).hexdigest()[:20]
+            path = posixpath.join(self.day_dir(day, staging=True), f"run-{digest}.parquet")
+            self._write_table(events_table(day_events), path)
+            staged[day] = staged.get(day, 0) + 1
+        return len(events)
+
+    def days_due(self, *, latest: date | None = None) -> list[date]:
+        """Days whose runs should be compacted now: many runs, or a day the stream has left behind."""
+        staged = self._staged_counts()
+        newest = latest or max(staged, default=None)
+        return sorted(
+            d
+            for d, n in staged.items()
+            if n >= self.compact_runs or (newest is not None and (newest - d).days >= 2)
+        )
+
+    def compact(
+        self,
+        days: Iterable[date] | None = None,
+        *,
+        rebucket: bool = False,
+        on_day: Callable[[date], None] | None = None,
+    ) -> int:
+        """Fold staged runs into the days' bucket files (all days with runs by default; with
+        ``rebucket`` also every day bucketed with another count); returns days done."""
+        todo = set(self.staged_days() if days is None else days)
+        if not todo and not rebucket:
+            return 0
+        if rebucket:
+            todo |= {d for d in self.days() if self.metadata(self.day_dir(d)).num_buckets != self.buckets}
+        with self._compaction_lock():
+            for day in sorted(todo):
+                self._compact_day(day)
+                if on_day is not None:
+                    on_day(day)
+        return len(todo)
+
+    @contextlib.contextmanager
+    def _compaction_lock(self) -> Iterator[None]:
+        """One compaction at a time per local archive (the server's archiver and a CLI job may both
+        compact; two at once could each rewrite a bucket without the other's runs). Object stores
+        have no such lock: there, run one archiver and let jobs compact only when it is stopped."""
+        if not self.local:
+            yield
+            return
+        self.fs.makedirs(self.root, exist_ok=True)
+        with Path(self.root, ".compaction.lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                self._staged = None  # another process may have compacted while we waited
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _compact_day(self, day: date) -> None:
+        runs = self._list(self.day_dir(day, staging=True), suffix=".parquet")
+        old = [
+            p
+            for p in self._list(self.day_dir(day), suffix=".parquet")
+            if parse_bucket_file(posixpath.basename(p))
+        ]
+        tables = [self._read_table(p) for p in [*old, *runs]]
+        if tables:
+            table = pa.concat_tables(tables, promote_options="permissive")
+            written: set[str] = set()
+            rows_written = 0
+            for bucket, rows in bucketed_slices(table, "user_id", EVENT_SORT, self.buckets):
+                path = posixpath.join(self.day_dir(day), bucket_file_name(bucket, self.buckets))
+                unique = drop_repeated(rows, "event_id")
+                self._write_table(unique, path)
+                written.add(path)
+                rows_written += len(unique)
+            self._write_metadata(self.day_dir(day), EVENTS, "user_id", EVENT_SORT, rows_written)
+            for path in old:  # files of another bucket count, from before a change of M
+                if path not in written:
+                    self.fs.rm(path)
+        for path in runs:
+            self.fs.rm(path)
+        if self._staged is not None:
+            self._staged.pop(day, None)
+
+    def write_dimension(self, name: str, table: pa.Table, key: str) -> int:
+        """Replace dimension ``name`` (tracks, users, …) with ``table``, bucketed by ``key``."""
+        folder = self.path("dimensions", name)
+        old = set(self._list(folder, suffix=".parquet"))
+        written = set()
+        for bucket, rows in bucketed_slices(table, key, [key], self.buckets):
+            path = posixpath.join(folder, bucket_file_name(bucket, self.buckets))
+            self._write_table(rows, path)
+            written.add(path)
+        self._write_metadata(folder, name, key, [key], len(table))
+        for path in old - written:
+            self.fs.rm(path)
+        return len(table)
+
+    # --- reading ---------------------------------------------------------------------------------
+    def days(self) -> list[date]:
+        """Days with compacted bucket files."""
+        return sorted(d for d in (_day_of(p) for p in self._list(self.path(EVENTS))) if d is not None)
+
+    def staged_days(self) -> list[date]:
+        return sorted(self._staged_counts())
+
+    def metadata(self, folder: str) -> BucketMetadata:
+        with self.fs.open(posixpath.join(folder, "metadata.json"), "rb") as f:
+            return msgspec.json.decode(f.read(), type=BucketMetadata)
+
+    def event_files_by_bucket(self, start: date, end: date) -> dict[int, list[str]]:
+        """The bucket files of the days in [start, end), by bucket, as URLs engines can open.
+
+        Every day must be bucketed with the archive's bucket count (a day written before a change of
+        the count is re-bucketed by ``compact(rebucket=True)``), so bucket b of every day holds the
+        same users and a job can read bucket by bucket.
+        """
+        found: dict[int, list[str]] = {}
+        for day in self.days():
+            if not start <= day < end:
+                continue
+            for path in self._list(self.day_dir(day), suffix=".parquet"):
+                parsed = parse_bucket_file(posixpath.basename(path))
+                if parsed is None:
+                    continue
+                if parsed[1] != self.buckets:
+                    msg = (
+                        f"{self.day_dir(day)} has {parsed[1]} buckets, the archive {self.buckets}: "
+                        "run `tastemaker archive compact --rebucket` first"
+                    )
+                    raise ConfigError(msg)
+                found.setdefault(parsed[0], []).append(self.uri(path))
+        return found
+
+    def dimension_files(self, name: str) -> list[str]:
+        return [self.uri(p) for p in self._list(self.path("dimensions", name), suffix=".parquet")]
+
+    def read_events(self, start: date, end: date) -> pa.Table:
+        """Every archived event of [start, end) (tests and small jobs; batch jobs go bucket by bucket)."""
+        files = [p for paths in self.event_files_by_bucket(start, end).values() for p in paths]
+        tables = [self._read_table(p if self.local else self.fs._strip_protocol(p)) for p in files]
+        return pa.concat_tables(tables) if tables else EVENT_SCHEMA.empty_table()
+
+    def dimension_rows(self, name: str) -> int:
+        """Rows of dimension ``name`` (0 when it was never exported)."""
+        folder = self.path("dimensions", name)
+        return self.metadata(folder).rows if self.fs.exists(posixpath.join(folder, "metadata.json")) else 0
+
+    # --- job files (stage outputs of batch jobs, relative to the archive root) ---------------------
+    def exists(self, relative: str) -> bool:
+        return bool(self.fs.exists(self.path(relative)))
+
+    def write_file(self, relative: str, table: pa.Table) -> None:
+        self._write_table(table, self.path(relative))
+
+    def read_file(self, relative: str) -> pa.Table:
+        return self._read_table(self.path(relative))
+
+    def write_bytes(self, relative: str, data: bytes) -> None:
+        self._write_bytes(self.path(relative), lambda f: f.write(data))
+
+    def read_bytes(self, relative: str) -> bytes:
+        with self.fs.open(self.path(relative), "rb") as f:
+            return bytes(f.read())
+
+    def remove_tree(self, relative: str) -> None:
+        if self.fs.exists(self.path(relative)):
+            self.fs.rm(self.path(relative), recursive=True)
+
+    # --- file system -----------------------------------------------------------------------------
+    def _staged_counts(self) -> dict[date, int]:
+        if self._staged is None:
+            self._staged = {}
+            for folder in self._list(self.path(EVENTS, STAGING)):
+                day = _day_of(folder)
+                runs = len(self._list(folder, suffix=".parquet"))
+                if day is not None and runs:
+                    self._staged[day] = runs
+        return self._staged
+
+    def _list(self, folder: str, *, suffix: str = "") -> list[str]:
+        try:
+            names = self.fs.ls(folder, detail=False)
+        except FileNotFoundError:
+            return []
+        return sorted(str(n) for n in names if str(n).endswith(suffix))
+
+    def _read_table(self, path: str) -> pa.Table:
+        with self.fs.open(path, "rb") as f:
+            return pq.read_table(f)
+
+    def _write_table(self, table: pa.Table, path: str) -> None:
+        self._write_bytes(path, lambda f: pq.write_table(table, f, compression="zstd"))
+
+    def _write_metadata(self, folder: str, dataset: str, key: str, sort: list[str], rows: int) -> None:
+        meta = BucketMetadata(
+            dataset=dataset, key_field=key, num_buckets=self.buckets, sort_fields=sort, rows=rows
+        )
+        data = msgspec.json.format(msgspec.json.encode(meta), indent=2)
+        self._write_bytes(posixpath.join(folder, "metadata.json"), lambda f: f.write(data))
+
+    def _write_bytes(self, path: str, write: Callable[[Any], object]) -> None:
+        """Write to a temporary name, make it durable, and rename into place (atomic on a local disk)."""
+        temporary = f"{path}.{os.getpid()}.tmp"
+        try:
+            self.fs.makedirs(posixpath.dirname(path), exist_ok=True)
+            if self.local:
+                with open(temporary, "wb") as f:
+                    write(f)
+                    f.flush()
+                    os.fsync(f.fileno())
+                Path(temporary).replace(path)
+            else:
+                with self.fs.open(temporary, "wb") as f:
+                    write(f)
+                self.fs.mv(temporary, path)
+        except OSError as exc:
+            msg = f"cannot write the archive at {self.url}: {exc}"
+            raise BackendUnavailable(msg) from exc
+
+
+def _day_of(folder: str) -> date | None:
+    name = posixpath.basename(folder.rstrip("/"))
+    if not name.startswith("date="):
+        return None
+    try:
+        return date.fromisoformat(name[5:])
+    except ValueError:
+        return None
