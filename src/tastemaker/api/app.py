@@ -16,9 +16,12 @@ from tastemaker.api.errors import EXCEPTION_HANDLERS
 from tastemaker.api.metrics import Metrics
 from tastemaker.api.routers.audio import audio_router
 from tastemaker.api.routers.dj import dj_router
+from tastemaker.api.routers.lastfm import lastfm_router
+from tastemaker.api.routers.listenbrainz import listenbrainz_router
 from tastemaker.api.routers.native import json_response, native_router, platform_of
 from tastemaker.api.routers.playlists import playlists_router
 from tastemaker.api.routers.recommendations import recommendations_router
+from tastemaker.api.routers.spotify import spotify_router
 from tastemaker.api.routers.wrapped import wrapped_router
 from tastemaker.config import Config
 from tastemaker.platform import Platform
@@ -75,6 +78,9 @@ def create_app(platform: Platform, *, run_consumers: bool = True) -> Litestar:
             audio_router,
             playlists_router,
             wrapped_router,
+            listenbrainz_router,
+            lastfm_router,
+            spotify_router,
             dj_router,
             recommendations_router,
             healthz,
