@@ -61,6 +61,16 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("profile_top_k", 200, "Most tracks/artists/genres kept per affinity table in a profile"),
     Setting("audio_max_duration_s", 1800.0, "Longest audio file analysed, in seconds"),
     Setting("scan_jobs", 0, "Audio analysis processes of scan and the catalog consumer (0 = one per core)"),
+    Setting(
+        "lastfm_api_key",
+        "407358be27fc2c174dd1768baf10d217",
+        "api_key Last.fm-compatible clients must send to /2.0/ (any value you give your clients)",
+    ),
+    Setting(
+        "lastfm_shared_secret",
+        "e53bbee8ddb03bc77d90f49d21102039",
+        "Shared secret of /2.0/ request signatures (api_sig); public in clients, not a password",
+    ),
     Setting("admin_token", "", "A bootstrap admin token accepted besides the stored ones", secret=True),
 )
 BY_NAME = {s.name: s for s in SETTINGS}

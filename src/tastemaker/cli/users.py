@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import click
+import msgspec
 
 from tastemaker.api.auth import hash_token, new_token
+from tastemaker.api.routers.lastfm_auth import md5_hex
 from tastemaker.backends import STORES, open_backend
 from tastemaker.cli.base import cli, config_from, friendly_errors
 from tastemaker.errors import TastemakerError
@@ -29,10 +31,22 @@ def create_user(store: Store, name: str, *, admin: bool, rotate: bool) -> str:
         raise TastemakerError(msg)
     token = new_token()
     is_admin = admin or (existing.admin if existing else False)
-    store.put_user(
-        User(name=name, token_hash=hash_token(token), admin=is_admin, created_at=datetime.now(UTC))
-    )
+    user = User(name=name, token_hash=hash_token(token), admin=is_admin, created_at=datetime.now(UTC))
+    if existing is not None:  # a new token keeps the scrobble password and Last.fm sessions
+        user = msgspec.structs.replace(existing, token_hash=user.token_hash, admin=is_admin)
+    store.put_user(user)
     return token
+
+
+def set_scrobble_password(store: Store, name: str, password: str) -> None:
+    """Store md5(password) (the Last.fm protocol needs it) and end the user's Last.fm sessions."""
+    user = store.get_user(name)
+    if user is None:
+        msg = f"no user {name!r}; create it first with: tastemaker users add {name}"
+        raise TastemakerError(msg)
+    store.put_user(
+        msgspec.structs.replace(user, scrobble_password_md5=md5_hex(password), lastfm_session_hashes=[])
+    )
 
 
 @cli.group()
@@ -74,3 +88,23 @@ def remove(ctx: click.Context, name: str) -> None:
     finally:
         store.close()
     click.echo(f"removed user {name!r}", err=True)
+
+
+@users.command("scrobble-password")
+@click.argument("name")
+@click.password_option(
+    "--password", prompt="Scrobble password", help="Read from a prompt (or stdin) when not given."
+)
+@click.pass_context
+@friendly_errors
+def scrobble_password(ctx: click.Context, name: str, password: str) -> None:
+    """Set user NAME's scrobble password for Last.fm-compatible clients; ends its Last.fm sessions."""
+    if not password:
+        msg = "the password must not be empty"
+        raise click.BadParameter(msg, param_hint="--password")
+    store = _open_store(ctx)
+    try:
+        set_scrobble_password(store, name, password)
+    finally:
+        store.close()
+    click.echo(f"user {name!r}: scrobble password set; log clients in again", err=True)

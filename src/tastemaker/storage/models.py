@@ -70,10 +70,15 @@ class Playlist(msgspec.Struct, kw_only=True, omit_defaults=True):
 
 
 class User(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """An account. The Last.fm-compatible API keeps ``md5(scrobble password)`` because its protocol
+    sends ``md5(username + md5(password))``, and the SHA-256 of each Last.fm session key it issued."""
+
     name: str
     token_hash: str
     admin: bool = False
     created_at: datetime | None = None
+    scrobble_password_md5: str | None = None
+    lastfm_session_hashes: list[str] = []
 
 
 class LibraryFile(msgspec.Struct, kw_only=True, omit_defaults=True):
