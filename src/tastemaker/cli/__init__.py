@@ -16,6 +16,7 @@ from tastemaker.cli import (  # noqa: E402, F401  (importing registers the comma
     demo,
     imports,
     playlists,
+    playlists_io,
     scan,
     serve,
     simulate,

@@ -1,4 +1,4 @@
-"""``tastemaker import``: bring listening history from Spotify and ListenBrainz exports."""
+"""``tastemaker import``: bring listening history from Spotify, ListenBrainz, Last.fm and Maloja exports."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ from pathlib import Path
 import click
 
 from tastemaker.backends import EVENT_LOGS, open_backend
+from tastemaker.catalog.importers.lastfm_csv import import_lastfm_csv
 from tastemaker.catalog.importers.listenbrainz import import_listenbrainz
+from tastemaker.catalog.importers.maloja import import_maloja
 from tastemaker.catalog.importers.report import ImportReport
 from tastemaker.catalog.importers.spotify import import_spotify
 from tastemaker.cli.base import cli, config_from, friendly_errors
@@ -26,6 +28,8 @@ def _open_log(ctx: click.Context) -> EventLog:
 
 def _finish(report: ImportReport) -> None:
     click.echo(report.summary(), err=True)
+    for problem in report.problems:
+        click.echo(f"  {problem}", err=True)
     click.echo(
         "a running `tastemaker serve` (or `tastemaker worker NAME`) folds them into listens and profiles",
         err=True,
@@ -72,6 +76,38 @@ def listenbrainz(ctx: click.Context, path: Path, user: str | None, no_progress: 
     event_log = _open_log(ctx)
     try:
         report = import_listenbrainz(path, user=user, log=event_log, progress=not no_progress)
+    finally:
+        event_log.close()
+    _finish(report)
+
+
+@import_.command("lastfm")
+@click.argument("path", type=PATH)
+@click.option("--user", required=True, help="Whose scrobbles these are (the CSV does not say).")
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+@click.pass_context
+@friendly_errors
+def lastfm(ctx: click.Context, path: Path, user: str, no_progress: bool) -> None:
+    """Import Last.fm scrobbles from a CSV export (lastfm-to-csv, or the uts,...,track_mbid format)."""
+    event_log = _open_log(ctx)
+    try:
+        report = import_lastfm_csv(path, user=user, log=event_log, progress=not no_progress)
+    finally:
+        event_log.close()
+    _finish(report)
+
+
+@import_.command("maloja")
+@click.argument("path", type=PATH)
+@click.option("--user", required=True, help="Whose scrobbles these are (the export does not say).")
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+@click.pass_context
+@friendly_errors
+def maloja(ctx: click.Context, path: Path, user: str, no_progress: bool) -> None:
+    """Import a Maloja export (maloja_export_*.json)."""
+    event_log = _open_log(ctx)
+    try:
+        report = import_maloja(path, user=user, log=event_log, progress=not no_progress)
     finally:
         event_log.close()
     _finish(report)
