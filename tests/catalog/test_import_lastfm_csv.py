@@ -13,7 +13,7 @@ from tastemaker.catalog.importers.lastfm_csv import import_lastfm_csv
 from tastemaker.catalog.importers.report import ImportFailed
 from tastemaker.cli import cli
 from tastemaker.events.log import EventLog
-from tastemaker.events.schema import Event, Play
+from tastemaker.events.schema import FULL_LISTEN_MS, Event, Play
 from tastemaker.events.sqlite_log import SQLiteEventLog
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
@@ -76,7 +76,8 @@ def test_lastfm_to_csv_rows_become_plays_and_bad_rows_name_their_line(tmp_path: 
         "Crosby Stills & Nash",
     )
     assert second.ts == datetime(2021, 1, 31, 18, 5, tzinfo=UTC)
-    assert (second.user_id, second.ms_played, second.extra) == ("alice", 0, {"imported_from": "lastfm"})
+    assert (second.user_id, second.ms_played) == ("alice", FULL_LISTEN_MS)
+    assert second.extra == {"imported_from": "lastfm", "ms_played_assumed": True}
     assert second.event_id.startswith("lfm:") and second.track_id and second.track_id.startswith("tm:")
 
 

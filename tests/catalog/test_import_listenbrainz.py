@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tastemaker.catalog.importers import ImportFailed, ImportItem, ImportProblem, iter_listenbrainz_events
-from tastemaker.events.schema import Play
+from tastemaker.events.schema import FULL_LISTEN_MS, Play
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 RECORDING = "8f3471b5-7e6a-48da-86a9-c1c07a0f47ae"
@@ -115,11 +115,12 @@ def test_jsonl_with_float_times_and_duration_in_seconds(tmp_path: Path) -> None:
     assert event.recording_mbid is None and "mbid_mapping" not in event.extra
 
 
-def test_unknown_duration_means_ms_played_zero(tmp_path: Path) -> None:
+def test_unknown_duration_is_an_assumed_full_listen(tmp_path: Path) -> None:
     line = listen()
     line["track_metadata"] = {"artist_name": "A", "track_name": "T"}
     (event,), _ = collect(write_jsonl(tmp_path / "listens.jsonl", [line]))
-    assert event.ms_played == 0 and event.duration_ms is None
+    assert event.ms_played == FULL_LISTEN_MS and event.duration_ms is None
+    assert event.extra["ms_played_assumed"] is True
 
 
 def test_event_id_is_stable_across_runs_and_number_formats(tmp_path: Path) -> None:

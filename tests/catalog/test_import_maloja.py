@@ -16,7 +16,7 @@ from tastemaker.catalog.importers.maloja import import_maloja
 from tastemaker.catalog.importers.report import ImportFailed
 from tastemaker.cli import cli
 from tastemaker.events.log import EventLog
-from tastemaker.events.schema import Event, Play
+from tastemaker.events.schema import FULL_LISTEN_MS, Event, Play
 from tastemaker.events.sqlite_log import SQLiteEventLog
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
@@ -107,7 +107,8 @@ def test_scrobbles_become_plays_and_bad_ones_are_reported(tmp_path: Path, log: E
     assert duet.extra["artists"] == ["Massive Attack", "Elizabeth Fraser"] and duet.album_name is None
     assert duet.ms_played == 330_000  # no duration played: the track's length (a scrobble is a finished play)
     # The album as exports before Maloja 3.1 name it; nothing known about time: 0, "unknown".
-    assert (angel.album_name, angel.duration_ms, angel.ms_played) == ("Mezzanine", None, 0)
+    assert (angel.album_name, angel.duration_ms, angel.ms_played) == ("Mezzanine", None, FULL_LISTEN_MS)
+    assert angel.extra["ms_played_assumed"] is True
 
 
 def test_reimport_adds_nothing(tmp_path: Path, log: EventLog) -> None:

@@ -9,10 +9,9 @@ import msgspec
 import numpy as np
 import pytest
 
-from tastemaker.events.schema import Event, Follow, Like, Play, Skip, Unlike
+from tastemaker.events.schema import FULL_LISTEN_MS, Event, Follow, Like, Play, Skip, Unlike
 from tastemaker.platform import Platform
 from tastemaker.recommend.interactions import (
-    FULL_LISTEN_MS,
     LIKE_WEIGHT,
     SKIP_WEIGHT,
     Interactions,

@@ -16,6 +16,13 @@ Name = Annotated[str, msgspec.Meta(min_length=1, max_length=1024)]
 Millis = Annotated[int, msgspec.Meta(ge=0, le=7 * 24 * 3600 * 1000)]
 
 
+FULL_LISTEN_MS = 180_000
+"""How long a play counts as when its length is unknown: about a median track. Scrobble protocols and
+history exports (ListenBrainz, Last.fm, Maloja) only record listens that counted, without saying for
+how long; such plays are stored with this ``ms_played`` and ``extra["ms_played_assumed"] = True``, so
+they shape taste like a full listen and their minutes are known to be estimates."""
+
+
 class EventBase(msgspec.Struct, kw_only=True, tag_field="type", omit_defaults=True, gc=False):
     """Fields every event carries. ``ts`` is when it happened (UTC), ``received_at`` when we got it.
 

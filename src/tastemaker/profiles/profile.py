@@ -21,7 +21,7 @@ from typing import Any
 import msgspec
 import numpy as np
 
-from tastemaker.events.schema import Event, Like, Play, Skip, Unlike
+from tastemaker.events.schema import FULL_LISTEN_MS, Event, Like, Play, Skip, Unlike
 from tastemaker.profiles import personality, view
 from tastemaker.profiles.affinity import Affinity, prune
 from tastemaker.profiles.audio_features import ItemVector, TrackAudio
@@ -41,7 +41,6 @@ from tastemaker.storage.models import Track
 
 FORMAT_VERSION = 2
 DAY_S = 86400.0
-FULL_LISTEN_MS = 180_000  # a play of unknown duration counts as complete after 3 minutes
 
 
 class TasteProfile(msgspec.Struct, kw_only=True, gc=False):

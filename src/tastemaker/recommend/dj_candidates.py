@@ -20,10 +20,11 @@ from datetime import datetime
 import numpy as np
 import numpy.typing as npt
 
+from tastemaker.events.schema import FULL_LISTEN_MS
 from tastemaker.recommend.als import fold_in
 from tastemaker.recommend.ann import nearest
 from tastemaker.recommend.dj_session import Session
-from tastemaker.recommend.interactions import FULL_LISTEN_MS, SKIP_WEIGHT
+from tastemaker.recommend.interactions import SKIP_WEIGHT
 from tastemaker.recommend.model import Model
 from tastemaker.storage.models import Listen
 

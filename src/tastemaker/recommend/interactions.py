@@ -30,12 +30,11 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from tastemaker.events.schema import Event, Like, Play, PlaylistAdd, Skip, Unlike
+from tastemaker.events.schema import FULL_LISTEN_MS, Event, Like, Play, PlaylistAdd, Skip, Unlike
 
 SKIP_WEIGHT = 0.5
 LIKE_WEIGHT = 3.0
 PLAYLIST_ADD_WEIGHT = 1.0
-FULL_LISTEN_MS = 180_000  # the completion of a play of unknown duration: 3 minutes is a full listen
 SESSION_GAP_S = 30 * 60.0
 COMPACT_EVERY = 2_000_000  # pending triples summed into the matrix so far; bounds memory by distinct pairs
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from tastemaker.api.routers.lastfm_wire import INVALID_PARAMETERS, LastfmError, Node
 from tastemaker.errors import InvalidEvent
-from tastemaker.profiles.profile import FULL_LISTEN_MS
+from tastemaker.events.schema import FULL_LISTEN_MS
 
 MAX_SCROBBLES = 50
 ARTIST_IGNORED, TRACK_IGNORED, TOO_OLD, TOO_NEW = 1, 2, 3, 4
@@ -77,6 +77,8 @@ def play_item(fields: Mapping[str, str], *, user: str, index: int) -> Any:
         item["album_name"] = fields["album"]
     if duration:
         item["duration_ms"] = duration * 1000
+    else:
+        item["extra"] = {"ms_played_assumed": True}
     if fields.get("mbid"):
         item["recording_mbid"] = fields["mbid"]
     extra = {name: fields[key] for key, name in _EXTRA.items() if fields.get(key)}

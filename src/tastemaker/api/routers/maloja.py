@@ -20,7 +20,7 @@ from tastemaker import __version__
 from tastemaker.api.auth import authenticate
 from tastemaker.errors import TastemakerError, Unauthorized
 from tastemaker.events.ingest import validate_items
-from tastemaker.profiles.profile import FULL_LISTEN_MS
+from tastemaker.events.schema import FULL_LISTEN_MS
 
 log = logging.getLogger(__name__)
 _encoder = msgspec.json.Encoder()
@@ -105,11 +105,16 @@ def _item(fields: dict[str, Any], user: str) -> dict[str, Any]:
         "user_id": user,
         "ts": datetime.now(UTC).timestamp() if ts is None else ts,
         "track_name": title,
-        "artist_name": ", ".join(artists),
-        "ms_played": (length or duration or FULL_LISTEN_MS // 1000) * 1000,
+        "artist_name": artists[0],  # as the Maloja importer files it, so both name the same track
+        "ms_played": (duration or length) * 1000 if (duration or length) else FULL_LISTEN_MS,
     }
-    if duration:
-        item["duration_ms"] = duration * 1000
+    extra: dict[str, Any] = {"artists": artists} if len(artists) > 1 else {}
+    if not (duration or length):
+        extra["ms_played_assumed"] = True
+    if extra:
+        item["extra"] = extra
+    if length:
+        item["duration_ms"] = length * 1000
     if isinstance(fields.get("album"), str) and fields["album"]:
         item["album_name"] = fields["album"]
     return item

@@ -12,8 +12,8 @@ Mapping choices:
 - The scrobble time is when playback *started* (Last.fm's ``track.scrobble`` takes "the time the track
   started playing"), so it is ``ts`` as is.
 - Last.fm only accepts a scrobble after half the track or 4 minutes, so every row is a finished
-  ``play``, never a ``skip``. The exports hold no duration, so ``ms_played`` is 0, meaning "unknown"
-  (as for a ListenBrainz listen without a duration).
+  ``play``, never a ``skip``. The exports hold no duration, so ``ms_played`` is ``FULL_LISTEN_MS`` with
+  ``extra.ms_played_assumed`` (as for every listen whose length is unknown).
 - MBIDs are kept (``recording_mbid`` from ``track_mbid``, ``release_mbid`` from ``album_mbid``,
   ``artist_mbids`` from ``artist_mbid``).
 
@@ -36,6 +36,7 @@ from tastemaker.catalog.importers.runner import ImportItem, import_events
 from tastemaker.catalog.importers.sources import SourceFile, find_files
 from tastemaker.errors import InvalidEvent
 from tastemaker.events.log import EventLog
+from tastemaker.events.schema import FULL_LISTEN_MS
 from tastemaker.events.validate import parse_event
 
 EXPECTED = "a CSV of scrobbles: artist,album,track,date (lastfm-to-csv) or a uts,...,track_mbid header"
@@ -123,11 +124,11 @@ def _convert(row: list[str], columns: tuple[str, ...], *, user: str, now: dateti
         "track_name": fields.get("track"),
         "artist_name": fields.get("artist"),
         "album_name": fields.get("album"),
-        "ms_played": 0,
+        "ms_played": FULL_LISTEN_MS,
         "recording_mbid": fields.get("track_mbid"),
         "release_mbid": fields.get("album_mbid"),
         "artist_mbids": [fields["artist_mbid"]] if fields.get("artist_mbid") else None,
-        "extra": {"imported_from": "lastfm"},
+        "extra": {"imported_from": "lastfm", "ms_played_assumed": True},
     }
     try:
         return parse_event(

@@ -11,7 +11,7 @@ Mapping choices:
 - ``listened_at`` is when playback *started* (ListenBrainz's definition), so it is ``ts`` as is.
 - A listen is a finished play by ListenBrainz's submission rule (half the track or 4 minutes), so
   ``ms_played`` is the track duration when the listen says it (``duration_ms``, or ``duration`` in
-  seconds) and 0, meaning "unknown", otherwise. It is never a ``skip``.
+  seconds), otherwise ``FULL_LISTEN_MS`` with ``extra.ms_played_assumed``. It is never a ``skip``.
 - MBIDs and the ISRC come from ``additional_info``, falling back to ListenBrainz's own
   ``mbid_mapping``; everything else is kept in ``extra``.
 - The user is the one passed in, else the listen's ``user_name``, else ``user.json`` of the export.
@@ -35,6 +35,7 @@ from tastemaker.catalog.importers.runner import ImportItem, import_events
 from tastemaker.catalog.importers.sources import SourceFile, find_files, iter_json_lines, load_json
 from tastemaker.errors import InvalidEvent
 from tastemaker.events.log import EventLog
+from tastemaker.events.schema import FULL_LISTEN_MS
 from tastemaker.events.validate import parse_event
 
 EXPECTED = "listens/YYYY/M.jsonl and user.json (the export .zip), *.jsonl, or a JSON array of listens"
@@ -161,6 +162,7 @@ def _raw(listen: dict[str, Any], meta: dict[str, Any], *, user: str, listened_at
         recording_msid=msid,
         additional_info={k: v for k, v in info.items() if k not in _MAPPED_INFO} or None,
         mbid_mapping=mapping or None,
+        ms_played_assumed=True if not duration_ms else None,
     )
     raw = {
         "type": "play",
@@ -170,7 +172,7 @@ def _raw(listen: dict[str, Any], meta: dict[str, Any], *, user: str, listened_at
         "artist_name": meta.get("artist_name"),
         "album_name": meta.get("release_name"),
         "duration_ms": duration_ms,
-        "ms_played": duration_ms,
+        "ms_played": duration_ms or FULL_LISTEN_MS,
         "isrc": info.get("isrc"),
         "recording_mbid": info.get("recording_mbid") or mapping.get("recording_mbid"),
         "release_mbid": info.get("release_mbid") or mapping.get("release_mbid"),

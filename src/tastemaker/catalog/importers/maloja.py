@@ -33,6 +33,7 @@ from tastemaker.catalog.importers.runner import ImportItem, import_events
 from tastemaker.catalog.importers.sources import SourceFile, find_files, load_json
 from tastemaker.errors import InvalidEvent
 from tastemaker.events.log import EventLog
+from tastemaker.events.schema import FULL_LISTEN_MS
 from tastemaker.events.validate import parse_event
 
 EXPECTED = 'maloja_export_*.json: {"scrobbles": [{"time": ..., "track": {...}}, ...]}'
@@ -107,6 +108,7 @@ def _raw(
         "origin": scrobble.get("origin"),
         "artists": artists if len(artists) > 1 else None,
         "album_artists": album.get("artists") or None,
+        "ms_played_assumed": True if played_ms is None and not length_ms else None,
     }
     raw = {
         "type": "play",
@@ -116,7 +118,7 @@ def _raw(
         "artist_name": artists[0],
         "album_name": album.get("albumtitle") or album.get("name"),
         "duration_ms": length_ms,
-        "ms_played": played_ms if played_ms is not None else (length_ms or 0),
+        "ms_played": played_ms if played_ms is not None else (length_ms or FULL_LISTEN_MS),
         "extra": {key: value for key, value in extra.items() if value is not None},
     }
     return {key: value for key, value in raw.items() if value is not None and value != ""}
