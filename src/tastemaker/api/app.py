@@ -12,16 +12,18 @@ from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 
 from tastemaker import __version__
-from tastemaker.api.errors import EXCEPTION_HANDLERS
+from tastemaker.api.errors import EXCEPTION_HANDLERS, SHAPES_BY_PREFIX
 from tastemaker.api.metrics import Metrics
 from tastemaker.api.routers.audio import audio_router
 from tastemaker.api.routers.dj import dj_router
 from tastemaker.api.routers.lastfm import lastfm_router
 from tastemaker.api.routers.listenbrainz import listenbrainz_router
+from tastemaker.api.routers.listenbrainz_errors import lb_error
 from tastemaker.api.routers.native import json_response, native_router, platform_of
 from tastemaker.api.routers.playlists import playlists_router
 from tastemaker.api.routers.recommendations import recommendations_router
 from tastemaker.api.routers.spotify import spotify_router
+from tastemaker.api.routers.spotify_errors import spotify_error
 from tastemaker.api.routers.wrapped import wrapped_router
 from tastemaker.config import Config
 from tastemaker.platform import Platform
@@ -61,6 +63,7 @@ def app_from_environment() -> Litestar:
 
 def create_app(platform: Platform, *, run_consumers: bool = True) -> Litestar:
     """Build the app around an open platform; consumers start and stop with the app when asked."""
+    SHAPES_BY_PREFIX.update({"/spotify/": spotify_error, "/1/": lb_error})
     app_metrics = Metrics(
         platform.event_log, lambda: sorted(set(platform.event_log.groups()) | set(platform.runners))
     )

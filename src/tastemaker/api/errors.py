@@ -9,6 +9,7 @@ The domain raises ``TastemakerError`` subclasses; this table maps them to status
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -57,7 +58,7 @@ def error_response(
     return Response(_encoder.encode(body), status_code=status, media_type="application/json", headers=headers)
 
 
-def _status_for(exc: TastemakerError) -> int:
+def status_for(exc: TastemakerError) -> int:
     for cls in type(exc).__mro__:
         if cls in STATUS_BY_ERROR:
             return STATUS_BY_ERROR[cls]
@@ -69,7 +70,7 @@ def handle_api_error(_: Request[Any, Any, Any], exc: ApiError) -> Response[bytes
 
 
 def handle_domain_error(_: Request[Any, Any, Any], exc: TastemakerError) -> Response[bytes]:
-    status = _status_for(exc)
+    status = status_for(exc)
     items = [exc.as_dict()] if isinstance(exc, InvalidEvent) else []
     return error_response(status, str(exc), items)
 
@@ -83,10 +84,20 @@ def handle_validation(_: Request[Any, Any, Any], exc: ValidationException) -> Re
     return error_response(400, "a request parameter is invalid", items)
 
 
-def handle_http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
+ErrorShape = Callable[[int, str], Response[bytes]]
+SHAPES_BY_PREFIX: dict[str, ErrorShape] = {}
+"""Error shapes of the compatibility APIs by path prefix (filled by ``create_app``): a request that
+matches no route (404, 405) never reaches a router's own handlers, yet its client expects that
+router's shape."""
+
+
+def handle_http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[bytes]:
     error = exc.detail or "request failed"
     if exc.status_code == 413:
         error = "request body is too large; send smaller batches (see max_body_bytes)"
+    for prefix, shape in SHAPES_BY_PREFIX.items():
+        if request.url.path.startswith(prefix):
+            return shape(exc.status_code, error)
     return error_response(exc.status_code, error)
 
 

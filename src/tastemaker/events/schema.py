@@ -78,6 +78,7 @@ class PlaylistCreate(EventBase, tag="playlist_create"):
     playlist_id: Id
     name: Name
     description: str | None = None
+    public: bool | None = None
 
 
 class PlaylistAdd(TrackRef, tag="playlist_add"):

@@ -162,7 +162,7 @@ class Archiver:
         if record.offset <= playlist.extra.get(key, -1):
             return
         if isinstance(event, PlaylistCreate):
-            playlist.name, playlist.description = event.name, event.description
+            playlist.name, playlist.description, playlist.public = event.name, event.description, event.public
         elif isinstance(event, PlaylistAdd | Like) and event.track_id:
             position = getattr(event, "position", None)
             ids = (

@@ -65,6 +65,7 @@ class Playlist(msgspec.Struct, kw_only=True, omit_defaults=True):
     name: str
     track_ids: list[str] = []
     description: str | None = None
+    public: bool | None = None
     updated_at: datetime | None = None
     extra: dict[str, Any] = {}
 

@@ -100,16 +100,17 @@ def _item(fields: dict[str, Any], user: str) -> dict[str, Any]:
         raise MalojaError(400, "missing_scrobble_data", desc, missing)
     duration, length = _seconds(fields, "duration"), _seconds(fields, "length")
     ts = _seconds(fields, "time")
+    played_s = duration or length
     item: dict[str, Any] = {
         "type": "play",
         "user_id": user,
         "ts": datetime.now(UTC).timestamp() if ts is None else ts,
         "track_name": title,
         "artist_name": artists[0],  # as the Maloja importer files it, so both name the same track
-        "ms_played": (duration or length) * 1000 if (duration or length) else FULL_LISTEN_MS,
+        "ms_played": played_s * 1000 if played_s else FULL_LISTEN_MS,
     }
     extra: dict[str, Any] = {"artists": artists} if len(artists) > 1 else {}
-    if not (duration or length):
+    if not played_s:
         extra["ms_played_assumed"] = True
     if extra:
         item["extra"] = extra

@@ -72,7 +72,7 @@ def _limit(raw: str | None) -> int:
     return limit
 
 
-def _check_names(names: list[str]) -> None:
+def check_tunable_names(names: list[str]) -> None:
     from tastemaker.recommend.tunables import is_tunable
 
     unknown = [name for name in names if name not in OTHER_PARAMETERS and not is_tunable(name)]
@@ -85,7 +85,7 @@ def _check_names(names: list[str]) -> None:
         raise ApiError(400, msg, errors)
 
 
-def _parse_tunables(params: dict[str, str]) -> Tunables:
+def tunables_or_400(params: dict[str, str]) -> Tunables:
     from tastemaker.recommend.tunables import InvalidTunables, parse_tunables
 
     try:
@@ -138,7 +138,7 @@ def get_recommendations(
 
     principal_of(request).require_user(user_id)
     params = {key: value for key, value in request.query_params.items()}
-    _check_names(list(params))
+    check_tunable_names(list(params))
     seeds = parse_seeds(
         _split("seed_tracks", seed_tracks),
         _split("seed_artists", seed_artists),
@@ -150,7 +150,7 @@ def get_recommendations(
             400, msg, [{"loc": ["query", name], "type": "seed_count", "msg": msg} for name in SEED_PARAMETERS]
         )
     count = _limit(limit)
-    tunables = _parse_tunables(params)
+    tunables = tunables_or_400(params)
     model = live_model(request)
     store = platform_of(request).store
     catalog = catalog_index(request, model)
