@@ -17,6 +17,7 @@ import pytest
 from tastemaker.backends import EVENT_LOGS, STORES, open_backend
 from tastemaker.events.log import EventLog
 from tastemaker.storage.store import Store
+from tests.contracts.servers import local_kafka_url, local_postgres_url
 
 STORE_SERVER_URL_VARS = {
     "postgresql": "TASTEMAKER_TEST_POSTGRES_URL",
@@ -32,7 +33,7 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if backend == "sqlite":
         return f"sqlite:///{tmp_path}/store/store.db"
     var = STORE_SERVER_URL_VARS[backend]
-    url = os.environ.get(var)
+    url = os.environ.get(var) or (local_postgres_url() if backend == "postgresql" else None)
     if not url:
         pytest.skip(f"set {var} to run the Store contract suite against {backend}")
     return url
@@ -56,7 +57,7 @@ def new_log_url(request: pytest.FixtureRequest, tmp_path: Path) -> Callable[[], 
     counter = itertools.count()
     if backend == "sqlite":
         return lambda: f"sqlite:///{tmp_path}/logs/events-{next(counter)}.db?partitions=4"
-    url = os.environ.get(EVENT_LOG_SERVER_URL_VARS[backend])
+    url = os.environ.get(EVENT_LOG_SERVER_URL_VARS[backend]) or local_kafka_url()
     if not url:
         pytest.skip("set TASTEMAKER_TEST_KAFKA_URL to run the Kafka contract suite")
     separator = "&" if "?" in url else "?"
