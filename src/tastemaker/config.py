@@ -40,6 +40,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("store_url", "sqlite:///{data_dir}/store.db", "Catalog, listens, profiles, playlists: sqlite://"),
     Setting("archive_url", "{data_dir}/archive", "Parquet archive of all events (Sort-Merge-Bucket layout)"),
     Setting(
+        "migration_state",
+        "{data_dir}/migration.json",
+        "State file of a store migration (tastemaker migrate); every process must see the same file",
+    ),
+    Setting(
         "archive_buckets", 16, "Buckets per day of the archive (a power of two; ~1-2 M events a year each)"
     ),
     Setting("archive_compact_runs", 32, "Staged runs of one day the archiver lets gather before compacting"),

@@ -6,6 +6,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from pathlib import Path
 from types import TracebackType
 
 from tastemaker.backends import EVENT_LOGS, STORES, open_backend
@@ -20,6 +21,7 @@ from tastemaker.services.consumer import Consumer
 from tastemaker.services.retention import RetentionLoop
 from tastemaker.services.runner import ConsumerRunner
 from tastemaker.storage.archive import Archive
+from tastemaker.storage.migrate import StateFile, open_store_for
 from tastemaker.storage.store import Store
 
 # The API's event loop is CPU-bound under load, and the log writer and consumers are threads that give
@@ -52,6 +54,10 @@ def retention_loop(config: Config, event_log: EventLog) -> RetentionLoop:
         max_age=timedelta(hours=hours) if hours > 0 else None,
         max_bytes=max_bytes if max_bytes > 0 else None,
     )
+
+
+def migration_state(config: Config) -> StateFile:
+    return StateFile(Path(config["migration_state"]))
 
 
 def open_archive(config: Config) -> Archive:
@@ -87,7 +93,9 @@ class Platform:
         config.data_dir.mkdir(parents=True, exist_ok=True)
         event_log: EventLog = open_backend(EVENT_LOGS, log_url(config))
         try:
-            store: Store = open_backend(STORES, config["store_url"])
+            store = open_store_for(
+                config["store_url"], migration_state(config), lambda url: open_backend(STORES, url)
+            )
         except BaseException:
             event_log.close()
             raise

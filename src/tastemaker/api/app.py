@@ -27,6 +27,7 @@ from tastemaker.api.routers.spotify_errors import spotify_error
 from tastemaker.api.routers.wrapped import wrapped_router
 from tastemaker.config import Config
 from tastemaker.platform import Platform
+from tastemaker.storage.migrate import MirroredStore
 
 
 @get("/healthz", summary="Liveness and consumer health", sync_to_thread=True)
@@ -65,7 +66,9 @@ def create_app(platform: Platform, *, run_consumers: bool = True) -> Litestar:
     """Build the app around an open platform; consumers start and stop with the app when asked."""
     SHAPES_BY_PREFIX.update({"/spotify/": spotify_error, "/1/": lb_error})
     app_metrics = Metrics(
-        platform.event_log, lambda: sorted(set(platform.event_log.groups()) | set(platform.runners))
+        platform.event_log,
+        lambda: sorted(set(platform.event_log.groups()) | set(platform.runners)),
+        migration=platform.store if isinstance(platform.store, MirroredStore) else None,
     )
 
     def start() -> None:

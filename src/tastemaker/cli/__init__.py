@@ -15,6 +15,7 @@ from tastemaker.cli import (  # noqa: E402, F401  (importing registers the comma
     analyze,
     demo,
     imports,
+    migrate,
     playlists,
     playlists_io,
     scan,

@@ -16,7 +16,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
@@ -29,6 +29,7 @@ import msgspec
 
 from tastemaker.errors import BackendUnavailable
 from tastemaker.storage.models import Album, Artist, LibraryFile, Listen, Playlist, Track, User
+from tastemaker.storage.rows import Batch, KeyedBytes, KeyedDict
 from tastemaker.storage.sqlite_schema import (
     MIN_SQLITE,
     NewerSchemaError,
@@ -99,6 +100,36 @@ def _listen_row(listen: Listen) -> tuple[str, str, int, str, str]:
     ts = listen.ts if listen.ts.tzinfo is not None else listen.ts.replace(tzinfo=UTC)
     day = ts.astimezone(UTC).date().isoformat()
     return (listen.user_id, day, (ts - _EPOCH) // _ONE_MS, listen.event_id, _text(listen))
+
+
+_EXPORT_KEYS: dict[str, tuple[str, ...]] = {
+    "users": ("name",),
+    "tracks": ("track_id",),
+    "artists": ("artist_id",),
+    "albums": ("album_id",),
+    "features": ("track_id",),
+    "labels": ("track_id",),
+    "analyses": ("track_id",),
+    "library_files": ("path",),
+    "listens": ("user_id", "day", "event_id"),
+    "profiles": ("user_id",),
+    "playlists": ("user_id", "kind", "playlist_id"),
+    "recaps": ("user_id", "year"),
+}
+_EXPORT_DECODE: dict[str, Callable[[tuple[Any, ...], Any], Any]] = {
+    "users": lambda _k, d: _USER.decode(d),
+    "tracks": lambda _k, d: _TRACK.decode(d),
+    "artists": lambda _k, d: _ARTIST.decode(d),
+    "albums": lambda _k, d: _ALBUM.decode(d),
+    "features": lambda k, d: KeyedDict(k[0], _DICT.decode(d)),
+    "labels": lambda k, d: KeyedDict(k[0], _DICT.decode(d)),
+    "analyses": lambda k, d: KeyedBytes(tuple(k), bytes(d)),
+    "library_files": lambda _k, d: _LIBRARY_FILE.decode(d),
+    "listens": lambda _k, d: _LISTEN.decode(d),
+    "profiles": lambda k, d: KeyedBytes(tuple(k), bytes(d)),
+    "playlists": lambda _k, d: _PLAYLIST.decode(d),
+    "recaps": lambda k, d: KeyedBytes((k[0], str(k[1])), bytes(d)),
+}
 
 
 class SQLiteStore:
@@ -261,6 +292,23 @@ class SQLiteStore:
     def get_library_file(self, path: str) -> LibraryFile | None:
         data = self._get_one("library_files", "path", path)
         return None if data is None else _LIBRARY_FILE.decode(data)
+
+    # migrations (storage/rows.py): whole tables in key order, never on the serving path
+    def export_rows(self, table: str, after: str | None, limit: int) -> Batch:
+        if table not in _EXPORT_KEYS:
+            msg = f"no table {table!r} to export; tables: {', '.join(_EXPORT_KEYS)}"
+            raise ValueError(msg)
+        keys = _EXPORT_KEYS[table]
+        columns = ", ".join(keys)
+        where, params = "", []
+        if after is not None:
+            params = list(msgspec.json.decode(after))
+            where = f"WHERE ({columns}) > ({', '.join('?' * len(keys))})"
+        sql = f"SELECT {columns}, data FROM {table} {where} ORDER BY {columns} LIMIT ?"
+        found = self._rows(sql, [*params, limit])
+        rows = [_EXPORT_DECODE[table](tuple(row[:-1]), row[-1]) for row in found]
+        cursor = _JSON.encode(list(found[-1][:-1])).decode() if len(found) == limit else None
+        return Batch(rows=rows, cursor=cursor)
 
     # accounts
     def put_user(self, user: User) -> None:
