@@ -4,6 +4,10 @@ With one API process the consumers run as threads inside it: one process, nothin
 With ``--workers N`` the API runs in N processes (each validates on its own core and appends to the
 shared log) and the consumers run in one supervised child process, since a consumer group must have
 a single reader per partition.
+
+Both stop gracefully on SIGTERM (what Kubernetes, systemd and ``docker stop`` send) and exit 0: the API
+stops accepting, lets the requests in flight finish (at most ``API_GRACE_S``) and stops its consumers;
+a worker finishes and commits the batch in hand (at most ``--stop-timeout``). See docs/deploy.md.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -26,6 +31,21 @@ from tastemaker.config import Config
 from tastemaker.platform import Platform
 
 CONSUMERS = ("archiver", "profiler", "catalog")
+API_GRACE_S = 20
+"""Seconds in-flight requests get to finish after SIGTERM; under Kubernetes' default 30 s grace period."""
+STOP_TIMEOUT_S = 25.0
+"""Default seconds a worker gets to finish its batch after SIGTERM; also under the 30 s grace period."""
+
+
+def _exit_zero_on_sigterm() -> None:
+    """uvicorn shuts down cleanly on SIGTERM, then raises the signal again for the handler it found; with
+    the default one the process dies by the signal (status -15, a crash to an orchestrator). This one
+    exits 0 instead, and also when SIGTERM comes before uvicorn is listening."""
+
+    def exit_zero(signum: int, _frame: FrameType | None) -> None:
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, exit_zero)
 
 
 def _serve_in_process(config: Config, *, consumers: bool) -> None:
@@ -35,7 +55,10 @@ def _serve_in_process(config: Config, *, consumers: bool) -> None:
 
     with Platform.open(config) as platform:
         app = create_app(platform, run_consumers=consumers)
-        uvicorn.run(app, host=config["host"], port=config["port"], log_level="warning", access_log=False)
+        uvicorn.run(
+            app, host=config["host"], port=config["port"], log_level="warning", access_log=False,
+            timeout_graceful_shutdown=API_GRACE_S,
+        )  # fmt: skip
 
 
 def _spawn_consumers(config: Config) -> subprocess.Popen[bytes]:
@@ -65,6 +88,7 @@ def _serve_workers(ctx: click.Context, config: Config, *, workers: int, consumer
         uvicorn.run(
             "tastemaker.api.app:app_from_environment", factory=True, workers=workers,
             host=config["host"], port=config["port"], log_level="warning", access_log=False,
+            timeout_graceful_shutdown=API_GRACE_S,
         )  # fmt: skip
     finally:
         _stop(child)
@@ -98,6 +122,7 @@ def serve(
 ) -> None:  # fmt: skip
     """Serve the HTTP API, with the archiver, profiler and catalog consumers."""
     config = config_from(ctx, host=host, port=port, data_dir=str(data_dir) if data_dir else None)
+    _exit_zero_on_sigterm()
     click.echo(f"serving on http://{config['host']}:{config['port']}  (data in {config.data_dir})", err=True)
     if workers > 1:
         _serve_workers(ctx, config, workers=workers, consumers=not no_consumers)
@@ -116,32 +141,62 @@ def serve(
 @cli.command()
 @click.argument("name", type=click.Choice([*CONSUMERS, "all"]))
 @click.option("--once", is_flag=True, help="Process what is in the log now, then exit.")
+@click.option(
+    "--stop-timeout",
+    type=click.FloatRange(min=0),
+    default=STOP_TIMEOUT_S,
+    show_default=True,
+    help="On SIGTERM/SIGINT, seconds to finish and commit the batch in hand before exiting 1.",
+)
+@click.option(
+    "--heartbeat",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Touch FILE every second while every consumer loop runs (a liveness probe checks its age).",
+)
 @click.option("--parent-pid", type=int, hidden=True, help="Exit when this process is gone (set by serve).")
 @click.pass_context
 @friendly_errors
-def worker(ctx: click.Context, name: str, once: bool, parent_pid: int | None) -> None:
+def worker(
+    ctx: click.Context,
+    name: str,
+    once: bool,
+    stop_timeout: float,
+    heartbeat: Path | None,
+    parent_pid: int | None,
+) -> None:
     """Run consumer NAME (or all of them) alone: scale out with `serve --no-consumers`."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     names = CONSUMERS if name == "all" else (name,)
     with Platform.open(config_from(ctx)) as platform:
         runners = [platform.runner(n) for n in names]
-        if once:
-            for runner in runners:
-                click.echo(f"{runner.name}: handled {runner.drain()} events", err=True)
-            return
         done = threading.Event()
 
         def stop(signum: int, _frame: FrameType | None) -> None:
             done.set()
+            for runner in runners:
+                runner.request_stop()  # checked between batches: the one in hand is finished first
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
+        if once:
+            for runner in runners:
+                click.echo(f"{runner.name}: handled {runner.drain()} events", err=True)
+            return
         for runner in runners:
             runner.start()
         lags = ", ".join(f"{r.name} lag {platform.event_log.lag(r.name)}" for r in runners)
         click.echo(f"consuming ({lags}); Ctrl-C to stop", err=True)
         while not done.wait(1.0):
+            if heartbeat is not None and all(r.alive for r in runners):
+                heartbeat.touch()
             if parent_pid is not None and os.getppid() != parent_pid:
                 break  # serve died without stopping us (kill -9): do not linger as an orphan
-        for runner in runners:
-            runner.stop()
+        deadline = time.monotonic() + stop_timeout
+        stuck = [r.name for r in runners if not r.stop(max(0.0, deadline - time.monotonic()))]
+        if stuck:
+            click.echo(f"error: {', '.join(stuck)} still handling a batch after {stop_timeout:g} s; "
+                       "its events will be delivered again", err=True)  # fmt: skip
+            # Closing the store under a running batch could fail it halfway; exiting now leaves the batch
+            # uncommitted, to be delivered again, as after kill -9 (tests/services/test_crash_serve.py).
+            os._exit(1)
+        click.echo("stopped: every batch in hand handled and committed", err=True)

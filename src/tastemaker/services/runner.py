@@ -2,6 +2,9 @@
 
 In embedded mode ``tastemaker serve`` runs every consumer as a thread of the server process; at scale
 ``tastemaker worker NAME`` runs one per process. Either way the loop is this one.
+
+Stopping is graceful: the stop flag is only checked between batches, so the batch in hand is handled
+(its sink flushed) and committed before the loop ends; nothing is cut in half, nothing is redelivered.
 """
 
 from __future__ import annotations
@@ -56,9 +59,10 @@ class ConsumerRunner:
         return len(batch.records)
 
     def drain(self) -> int:
-        """Handle batches until the group has caught up with the log; returns records handled."""
+        """Handle batches until the group has caught up with the log, or until asked to stop (between
+        batches, so `worker --once` obeys SIGTERM too); returns records handled."""
         total = 0
-        while handled := self.run_once():
+        while not self._stop.is_set() and (handled := self.run_once()):
             total += handled
         return total
 
@@ -79,10 +83,22 @@ class ConsumerRunner:
         self._thread = threading.Thread(target=self.run_forever, name=f"consumer-{self.name}", daemon=True)
         self._thread.start()
 
-    def stop(self, timeout_s: float = 10.0) -> None:
+    @property
+    def alive(self) -> bool:
+        """Whether the loop thread runs: what a worker's liveness heartbeat vouches for."""
+        return self._thread is not None and self._thread.is_alive()
+
+    def request_stop(self) -> None:
+        """Ask the loop to end after the batch in hand; safe from a signal handler (it never blocks)."""
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout_s)
+
+    def stop(self, timeout_s: float = 10.0) -> bool:
+        """Stop after the batch in hand; False when that batch was still running after ``timeout_s``."""
+        self.request_stop()
+        if self._thread is None:
+            return True
+        self._thread.join(timeout_s)
+        return not self._thread.is_alive()
 
     def wait_caught_up(self, timeout_s: float = 60.0) -> bool:
         """Block until the group's lag is 0 (for tests, the demo loader and graceful shutdown)."""
