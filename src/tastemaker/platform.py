@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -114,7 +114,13 @@ class Platform:
             "catalog": lambda: catalog_consumer(self.config, self.store),
         }
 
-    def runner(self, name: str, *, on_batch: Callable[[str, int], None] | None = None) -> ConsumerRunner:
+    def runner(
+        self,
+        name: str,
+        *,
+        on_batch: Callable[[str, int], None] | None = None,
+        partitions: Collection[int] | None = None,
+    ) -> ConsumerRunner:
         factories = self.consumer_factories()
         if name not in factories:
             msg = f"no consumer named {name!r}; choose one of {', '.join(sorted(factories))}"
@@ -126,6 +132,7 @@ class Platform:
                 batch_size=int(self.config["consumer_batch_size"]),
                 idle_s=int(self.config["consumer_idle_ms"]) / 1000,
                 on_batch=on_batch,
+                partitions=partitions,
             )
         return self.runners[name]
 

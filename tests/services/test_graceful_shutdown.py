@@ -185,3 +185,40 @@ def event_ids(platform: Platform) -> list[str]:
     while records := platform.event_log.poll("ids", 10_000).records:
         ids.extend(r.event.event_id for r in records)
     return ids
+
+
+def test_members_split_a_consumer_by_partition(tmp_path: Path) -> None:
+    """Two `worker archiver --member K/2` processes take disjoint halves of the partitions; together
+    they handle every event once."""
+    start = datetime(2025, 3, 1, tzinfo=UTC)
+    with open_platform(tmp_path) as platform:
+        platform.event_log.append(
+            [
+                Play(
+                    user_id=f"u{i % USERS}", ts=start + timedelta(seconds=i), event_id=f"m{i}", track_id="t1"
+                )
+                for i in range(2000)
+            ]
+        )
+        partitions = len(platform.event_log.end_offsets())
+
+    def member(spec: str) -> subprocess.CompletedProcess[bytes]:
+        command = [sys.executable, "-m", "tastemaker", "--data-dir", str(tmp_path), "worker", "archiver",
+                   "--once", "--member", spec]  # fmt: skip
+        return subprocess.run(command, capture_output=True, timeout=120, check=False)
+
+    assert member("0/2").returncode == 0
+    with open_platform(tmp_path) as platform:
+        committed = platform.event_log.committed("archiver")
+        ends = platform.event_log.end_offsets()
+        assert all(committed.get(p, 0) == ends[p] for p in range(0, partitions, 2))
+        assert all(committed.get(p, 0) == 0 for p in range(1, partitions, 2) if ends[p])
+        assert 0 < platform.event_log.lag("archiver") < 2000
+    assert member("1/2").returncode == 0
+    with open_platform(tmp_path) as platform:
+        assert platform.event_log.lag("archiver") == 0
+        assert listens_by_user(platform) == logged_by_user(platform)
+    bad = member("2/2")
+    assert bad.returncode == 2 and b"0 <= K < N" in bad.stderr
+    too_many = member(f"0/{partitions + 1}")
+    assert too_many.returncode == 2 and b"partitions" in too_many.stderr

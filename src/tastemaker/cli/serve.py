@@ -138,6 +138,19 @@ def serve(
         _stop(child)
 
 
+def member_partitions(member: str, partitions: int) -> list[int]:
+    """The partitions member ``K/N`` takes: every N-th from K."""
+    k_text, _, n_text = member.partition("/")
+    if not (k_text.isdigit() and n_text.isdigit()) or not 0 <= int(k_text) < int(n_text):
+        msg = f"--member {member!r}: expected K/N with 0 <= K < N, e.g. 0/2"
+        raise click.BadParameter(msg)
+    k, n = int(k_text), int(n_text)
+    if n > partitions:
+        msg = f"--member {member}: {n} members but the log has {partitions} partitions; some would be idle"
+        raise click.BadParameter(msg)
+    return [p for p in range(partitions) if p % n == k]
+
+
 @cli.command()
 @click.argument("name", type=click.Choice([*CONSUMERS, "all"]))
 @click.option("--once", is_flag=True, help="Process what is in the log now, then exit.")
@@ -153,6 +166,12 @@ def serve(
     type=click.Path(dir_okay=False, path_type=Path),
     help="Touch FILE every second while every consumer loop runs (a liveness probe checks its age).",
 )
+@click.option(
+    "--member",
+    metavar="K/N",
+    help="Be member K (0-based) of N processes sharing this consumer: take the log partitions p with "
+    "p % N == K (N at most the log's partitions; e.g. a StatefulSet's ordinal / replicas).",
+)
 @click.option("--parent-pid", type=int, hidden=True, help="Exit when this process is gone (set by serve).")
 @click.pass_context
 @friendly_errors
@@ -162,13 +181,15 @@ def worker(
     once: bool,
     stop_timeout: float,
     heartbeat: Path | None,
+    member: str | None,
     parent_pid: int | None,
 ) -> None:
     """Run consumer NAME (or all of them) alone: scale out with `serve --no-consumers`."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     names = CONSUMERS if name == "all" else (name,)
     with Platform.open(config_from(ctx)) as platform:
-        runners = [platform.runner(n) for n in names]
+        partitions = member_partitions(member, len(platform.event_log.end_offsets())) if member else None
+        runners = [platform.runner(n, partitions=partitions) for n in names]
         done = threading.Event()
 
         def stop(signum: int, _frame: FrameType | None) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 from tastemaker.events.log import EventLog
 from tastemaker.services.consumer import Consumer
@@ -29,8 +29,12 @@ class ConsumerRunner:
         batch_size: int = 5000,
         idle_s: float = 0.005,
         on_batch: Callable[[str, int], None] | None = None,
+        partitions: Collection[int] | None = None,
     ) -> None:
+        """``partitions``: only these partitions of the log (one member of a consumer split across
+        processes; every partition's events stay in order, so each user still has a single writer)."""
         self.event_log = event_log
+        self.partitions = sorted(partitions) if partitions is not None else None
         self.consumer = consumer
         self.batch_size = batch_size
         self.idle_s = idle_s
@@ -45,7 +49,7 @@ class ConsumerRunner:
 
     def run_once(self) -> int:
         """Handle one batch; returns how many records it held (0 when caught up)."""
-        batch = self.event_log.poll(self.name, self.batch_size)
+        batch = self.event_log.poll(self.name, self.batch_size, partitions=self.partitions)
         if not batch.records:
             return 0
         try:
