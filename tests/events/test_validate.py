@@ -51,6 +51,8 @@ def base(**fields: Any) -> dict[str, Any]:
         ),
         ({"type": "jump"}, "type", "unknown_event_type", "expected one of"),
         ({"shuffle": "yes"}, "shuffle", "wrong_type", "shuffle = 'yes'"),
+        ({"user_id": "u\x001"}, "user_id", "invalid", "NUL"),
+        ({"track_id": None, "track_name": "a\x00b", "artist_name": "x"}, "track_name", "invalid", "NUL"),
     ],
 )
 def test_errors_name_field_value_and_rule(fields: dict[str, Any], loc: str, kind: str, text: str) -> None:
@@ -92,7 +94,7 @@ def test_event_id_is_client_given_or_a_stable_content_hash() -> None:
     assert parse(base(ms_played=1)).event_id != first.event_id
 
 
-names = st.text(min_size=1, max_size=40).filter(lambda s: s.strip() != "")
+names = st.text(min_size=1, max_size=40).filter(lambda s: s.strip() != "" and "\x00" not in s)  # NUL: refused
 instants = st.datetimes(
     min_value=datetime(2002, 10, 1), max_value=datetime(2025, 12, 31), timezones=st.just(UTC)
 )

@@ -19,6 +19,7 @@ from tastemaker.storage.migrate import MirroredStore
 from tastemaker.storage.rows import TABLES
 from tastemaker.storage.store import Store
 from tests.conftest import LiveServer
+from tests.postgres_schema import postgres_schema_url
 
 USERS = 12
 
@@ -35,7 +36,7 @@ class Load:
 
     def run(self) -> None:
         n = 0
-        start = datetime.now(UTC) - timedelta(days=2)
+        start = datetime.now(UTC) - timedelta(days=20)
         with self.server.client(self.server.admin_token) as client:
             while not self.stop.is_set():
                 events = [
@@ -43,7 +44,7 @@ class Load:
                         "type": "play",
                         "user_id": f"listener{(n + i) % USERS}",
                         "event_id": f"load-{n + i}",
-                        "ts": (start + timedelta(seconds=7 * (n + i))).isoformat(),
+                        "ts": (start + timedelta(seconds=2 * (n + i))).isoformat(),
                         "track_name": f"Song {(n + i) % 40}",
                         "artist_name": f"Artist {(n + i) % 9}",
                         "ms_played": 120_000,
@@ -94,9 +95,14 @@ def stored_event_ids(store: Store) -> list[str]:
     return ids
 
 
-@pytest.fixture
-def target_url(tmp_path: Path) -> Iterator[str]:
-    yield f"sqlite:///{tmp_path}/new-store/store.db"
+@pytest.fixture(params=["sqlite", "postgresql"])
+def target_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """The new store: another SQLite file, or a PostgreSQL schema (skipped without a server)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path}/new-store/store.db"
+        return
+    with postgres_schema_url() as url:
+        yield url
 
 
 def mismatches(store: MirroredStore) -> int:
@@ -110,7 +116,7 @@ def wait_for(condition: Callable[[], bool], timeout_s: float = 10) -> None:
         time.sleep(0.05)
 
 
-def test_sqlite_to_sqlite_under_live_load_loses_and_doubles_nothing(
+def test_migration_under_live_load_loses_and_doubles_nothing(
     live_server: LiveServer, target_url: str
 ) -> None:
     data_dir = live_server.platform.config.data_dir

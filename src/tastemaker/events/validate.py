@@ -118,6 +118,18 @@ def _resolve_track(data: dict[str, Any], cls: type[EventBase], prefix: tuple[str
         raise InvalidEvent(msg, loc=(*prefix, "track_id"), type="missing_track")
 
 
+def _check_no_nul(data: dict[str, Any], loc: tuple[str | int, ...]) -> None:
+    """Ids and names end up as database keys and catalog rows, and PostgreSQL stores no U+0000 in
+    text or jsonb: refuse it at the edge rather than let one event block a consumer forever."""
+    for key, value in data.items():
+        values = value if isinstance(value, list) else [value]
+        for index, item in enumerate(values):
+            if isinstance(item, str) and "\x00" in item:
+                where = (*loc, key, index) if isinstance(value, list) else (*loc, key)
+                msg = f"{key} must not contain NUL (U+0000)"
+                raise InvalidEvent(msg, loc=where, type="invalid")
+
+
 def parse_event(
     raw: Any,
     *,
@@ -147,6 +159,7 @@ def parse_event(
     data.pop("received_at", None)
     if default_user is not None and "user_id" not in data:
         data["user_id"] = default_user
+    _check_no_nul(data, loc)
     _coerce_ts(data, loc)
     _resolve_track(data, cls, loc)
     try:

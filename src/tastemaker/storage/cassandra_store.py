@@ -81,8 +81,8 @@ from tastemaker.storage.cassandra_schema import (
     create_keyspace,
     parse_url,
 )
+from tastemaker.storage.encoding import listen_key, text
 from tastemaker.storage.models import Album, Artist, LibraryFile, Listen, Playlist, Track, User
-from tastemaker.storage.sqlite_store import _listen_row, _text
 
 _LISTEN = msgspec.json.Decoder(Listen)
 _PLAYLIST = msgspec.json.Decoder(Playlist)
@@ -197,8 +197,7 @@ class CassandraStore:
         rows: dict[tuple[str, date, str], tuple[Any, ...]] = {}
         write_id = uuid.uuid4()
         for listen in listens:
-            user_id, day_text, ts_ms, event_id, data = _listen_row(listen)
-            day = date.fromisoformat(day_text)
+            user_id, day, ts_ms, event_id, data = listen_key(listen)
             rows.setdefault((user_id, day, event_id), (user_id, day, event_id, ts_ms, data, write_id))
         with self._errors():
             results = execute_concurrent_with_args(
@@ -247,7 +246,7 @@ class CassandraStore:
             for start in range(0, len(ordered), _PLAYLIST_BATCH):
                 batch = BatchStatement(batch_type=BatchType.UNLOGGED)
                 for p in ordered[start : start + _PLAYLIST_BATCH]:
-                    batch.add(self._q["insert_playlist"], (p.user_id, p.kind, p.playlist_id, _text(p)))
+                    batch.add(self._q["insert_playlist"], (p.user_id, p.kind, p.playlist_id, text(p)))
                 batches.append(batch)
         if batches:
             with self._errors():
@@ -260,7 +259,7 @@ class CassandraStore:
 
     # content intelligence
     def put_features(self, track_id: str, features: Mapping[str, Any]) -> None:
-        self._execute("insert_features", (track_id, _text(dict(features))))
+        self._execute("insert_features", (track_id, text(dict(features))))
 
     def get_features(self, track_id: str) -> dict[str, Any] | None:
         return self.get_features_many([track_id]).get(track_id)
@@ -278,7 +277,7 @@ class CassandraStore:
         return bytes(rows[0][0]) if rows else None
 
     def put_labels(self, track_id: str, labels: Mapping[str, Any]) -> None:
-        self._execute("insert_labels", (track_id, _text(dict(labels))))
+        self._execute("insert_labels", (track_id, text(dict(labels))))
 
     def get_labels(self, track_id: str) -> dict[str, Any] | None:
         rows = self._execute("select_labels", (track_id,))
@@ -295,7 +294,7 @@ class CassandraStore:
     # library scans
     def put_library_files(self, files: Sequence[LibraryFile]) -> None:
         by_path = {f.path: f for f in files}
-        self._write_all("insert_library_file", [(path, _text(f)) for path, f in by_path.items()])
+        self._write_all("insert_library_file", [(path, text(f)) for path, f in by_path.items()])
 
     def get_library_file(self, path: str) -> LibraryFile | None:
         rows = self._execute("select_library_file", (path,))
@@ -306,7 +305,7 @@ class CassandraStore:
         """Replace the user and token rows in one logged batch, dropping the previous token's row."""
         old = self.get_user(user.name)
         batch = BatchStatement(batch_type=BatchType.LOGGED)
-        batch.add(self._q["insert_user"], (user.name, _text(user)))
+        batch.add(self._q["insert_user"], (user.name, text(user)))
         batch.add(self._q["insert_token"], (user.token_hash, user.name))
         if old is not None and old.token_hash != user.token_hash:
             batch.add(self._q["delete_token"], (old.token_hash,))

@@ -211,18 +211,31 @@ class MirroredStore:
         over a few reads spread across ``RECHECK_DELAYS_S``."""
         assert self._rechecks is not None
         while True:
-            method, args, source, other = self._rechecks.get()
-            settled = False
+            pending = [self._rechecks.get()]  # all that are queued are re-checked together, round by round
+            while True:
+                try:
+                    pending.append(self._rechecks.get_nowait())
+                except queue.Empty:
+                    break
+            taken = len(pending)
             for delay in RECHECK_DELAYS_S:
                 time.sleep(delay)
-                try:
-                    if getattr(source, method)(*args) == getattr(other, method)(*args):
-                        settled = True
-                        break
-                except Exception:
+                pending = [item for item in pending if not self._agrees(*item)]
+                if not pending:
                     break
-            self._count("shadow_settled" if settled else "shadow_mismatches", method)
-            self._rechecks.task_done()
+            for method, *_ in pending:
+                self._count("shadow_mismatches", method)
+            for _ in range(taken):
+                self._rechecks.task_done()
+
+    def _agrees(self, method: str, args: tuple[Any, ...], source: Store, other: Store) -> bool:
+        try:
+            agrees = bool(getattr(source, method)(*args) == getattr(other, method)(*args))
+        except Exception:
+            return False
+        if agrees:
+            self._count("shadow_settled", method)
+        return agrees
 
     def wait_rechecks(self) -> None:
         """Block until every difference seen so far is decided (tests, and before reading counters)."""

@@ -18,7 +18,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, date, datetime, timedelta
+from datetime import date
 from functools import lru_cache
 from itertools import chain
 from pathlib import Path
@@ -28,6 +28,19 @@ from typing import Any
 import msgspec
 
 from tastemaker.errors import BackendUnavailable
+from tastemaker.storage.encoding import (
+    ALBUM,
+    ARTIST,
+    DICT,
+    JSON,
+    LIBRARY_FILE,
+    LISTEN,
+    PLAYLIST,
+    TRACK,
+    USER,
+    listen_key,
+    text,
+)
 from tastemaker.storage.models import Album, Artist, LibraryFile, Listen, Playlist, Track, User
 from tastemaker.storage.rows import Batch, KeyedBytes, KeyedDict
 from tastemaker.storage.sqlite_schema import (
@@ -39,28 +52,7 @@ from tastemaker.storage.sqlite_schema import (
     parse_url,
 )
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_ONE_MS = timedelta(milliseconds=1)
 _CHUNK = 900  # ids per IN (...) query: under 999, the smallest bound-parameter limit SQLite has shipped
-
-
-def _enc_hook(obj: Any) -> Any:
-    """Let numpy scalars and arrays (audio features) be stored without the caller converting them."""
-    if hasattr(obj, "tolist"):
-        return obj.tolist()
-    msg = f"cannot store a {type(obj).__name__} value as JSON"
-    raise NotImplementedError(msg)
-
-
-_JSON = msgspec.json.Encoder(enc_hook=_enc_hook)
-_TRACK = msgspec.json.Decoder(Track)
-_ARTIST = msgspec.json.Decoder(Artist)
-_ALBUM = msgspec.json.Decoder(Album)
-_LISTEN = msgspec.json.Decoder(Listen)
-_PLAYLIST = msgspec.json.Decoder(Playlist)
-_USER = msgspec.json.Decoder(User)
-_LIBRARY_FILE = msgspec.json.Decoder(LibraryFile)
-_DICT = msgspec.json.Decoder(dict[str, Any])
 
 # Catalog rows merge on write: the encoder omits None and [] (the Structs' defaults), and
 # json_patch keeps every stored field the new row does not mention.
@@ -91,15 +83,10 @@ def _insert_listens_sql(rows: int) -> str:
     )
 
 
-def _text(value: Any) -> str:
-    return _JSON.encode(value).decode()
-
-
 def _listen_row(listen: Listen) -> tuple[str, str, int, str, str]:
-    """(user_id, day, ts_ms, event_id, data); a naive ``ts`` is read as UTC."""
-    ts = listen.ts if listen.ts.tzinfo is not None else listen.ts.replace(tzinfo=UTC)
-    day = ts.astimezone(UTC).date().isoformat()
-    return (listen.user_id, day, (ts - _EPOCH) // _ONE_MS, listen.event_id, _text(listen))
+    """``listen_key`` with the day as ISO text, as the SQLite table stores it."""
+    user_id, day, ts_ms, event_id, data = listen_key(listen)
+    return (user_id, day.isoformat(), ts_ms, event_id, data)
 
 
 _EXPORT_KEYS: dict[str, tuple[str, ...]] = {
@@ -117,17 +104,17 @@ _EXPORT_KEYS: dict[str, tuple[str, ...]] = {
     "recaps": ("user_id", "year"),
 }
 _EXPORT_DECODE: dict[str, Callable[[tuple[Any, ...], Any], Any]] = {
-    "users": lambda _k, d: _USER.decode(d),
-    "tracks": lambda _k, d: _TRACK.decode(d),
-    "artists": lambda _k, d: _ARTIST.decode(d),
-    "albums": lambda _k, d: _ALBUM.decode(d),
-    "features": lambda k, d: KeyedDict(k[0], _DICT.decode(d)),
-    "labels": lambda k, d: KeyedDict(k[0], _DICT.decode(d)),
+    "users": lambda _k, d: USER.decode(d),
+    "tracks": lambda _k, d: TRACK.decode(d),
+    "artists": lambda _k, d: ARTIST.decode(d),
+    "albums": lambda _k, d: ALBUM.decode(d),
+    "features": lambda k, d: KeyedDict(k[0], DICT.decode(d)),
+    "labels": lambda k, d: KeyedDict(k[0], DICT.decode(d)),
     "analyses": lambda k, d: KeyedBytes(tuple(k), bytes(d)),
-    "library_files": lambda _k, d: _LIBRARY_FILE.decode(d),
-    "listens": lambda _k, d: _LISTEN.decode(d),
+    "library_files": lambda _k, d: LIBRARY_FILE.decode(d),
+    "listens": lambda _k, d: LISTEN.decode(d),
     "profiles": lambda k, d: KeyedBytes(tuple(k), bytes(d)),
-    "playlists": lambda _k, d: _PLAYLIST.decode(d),
+    "playlists": lambda _k, d: PLAYLIST.decode(d),
     "recaps": lambda k, d: KeyedBytes((k[0], str(k[1])), bytes(d)),
 }
 
@@ -166,28 +153,28 @@ class SQLiteStore:
 
     # catalog
     def put_tracks(self, tracks: Sequence[Track]) -> None:
-        self._write_many(_MERGE_SQL, "tracks", "track_id", [(t.track_id, _text(t)) for t in tracks])
+        self._write_many(_MERGE_SQL, "tracks", "track_id", [(t.track_id, text(t)) for t in tracks])
 
     def get_track(self, track_id: str) -> Track | None:
         data = self._get_one("tracks", "track_id", track_id)
-        return None if data is None else _TRACK.decode(data)
+        return None if data is None else TRACK.decode(data)
 
     def get_tracks(self, track_ids: Iterable[str]) -> dict[str, Track]:
-        return {key: _TRACK.decode(data) for key, data in self._get_many("tracks", "track_id", track_ids)}
+        return {key: TRACK.decode(data) for key, data in self._get_many("tracks", "track_id", track_ids)}
 
     def put_artists(self, artists: Sequence[Artist]) -> None:
-        self._write_many(_MERGE_SQL, "artists", "artist_id", [(a.artist_id, _text(a)) for a in artists])
+        self._write_many(_MERGE_SQL, "artists", "artist_id", [(a.artist_id, text(a)) for a in artists])
 
     def get_artist(self, artist_id: str) -> Artist | None:
         data = self._get_one("artists", "artist_id", artist_id)
-        return None if data is None else _ARTIST.decode(data)
+        return None if data is None else ARTIST.decode(data)
 
     def put_albums(self, albums: Sequence[Album]) -> None:
-        self._write_many(_MERGE_SQL, "albums", "album_id", [(a.album_id, _text(a)) for a in albums])
+        self._write_many(_MERGE_SQL, "albums", "album_id", [(a.album_id, text(a)) for a in albums])
 
     def get_album(self, album_id: str) -> Album | None:
         data = self._get_one("albums", "album_id", album_id)
-        return None if data is None else _ALBUM.decode(data)
+        return None if data is None else ALBUM.decode(data)
 
     # listening history
     def add_listens(self, listens: Sequence[Listen]) -> int:
@@ -209,7 +196,7 @@ class SQLiteStore:
             "SELECT data FROM listens WHERE user_id = ? AND day = ? ORDER BY ts_ms DESC, event_id DESC",
             (user_id, day.isoformat()),
         )
-        return [_LISTEN.decode(data) for (data,) in rows]
+        return [LISTEN.decode(data) for (data,) in rows]
 
     def listen_days(self, user_id: str) -> list[tuple[date, int]]:
         rows = self._rows(
@@ -236,7 +223,7 @@ class SQLiteStore:
             "INSERT INTO playlists (user_id, kind, playlist_id, data) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (user_id, kind, playlist_id) DO UPDATE SET data = excluded.data"
         )
-        rows = [(p.user_id, p.kind, p.playlist_id, _text(p)) for p in playlists]
+        rows = [(p.user_id, p.kind, p.playlist_id, text(p)) for p in playlists]
         with self._transaction() as conn:
             conn.executemany(sql, rows)
 
@@ -244,15 +231,15 @@ class SQLiteStore:
         rows = self._rows(
             "SELECT data FROM playlists WHERE user_id = ? AND kind = ? ORDER BY playlist_id", (user_id, kind)
         )
-        return [_PLAYLIST.decode(data) for (data,) in rows]
+        return [PLAYLIST.decode(data) for (data,) in rows]
 
     # content intelligence
     def put_features(self, track_id: str, features: Mapping[str, Any]) -> None:
-        self._write_many(_REPLACE_SQL, "features", "track_id", [(track_id, _text(dict(features)))])
+        self._write_many(_REPLACE_SQL, "features", "track_id", [(track_id, text(dict(features)))])
 
     def get_features(self, track_id: str) -> dict[str, Any] | None:
         data = self._get_one("features", "track_id", track_id)
-        return None if data is None else _DICT.decode(data)
+        return None if data is None else DICT.decode(data)
 
     def put_recaps(self, year: int, recaps: Mapping[str, bytes]) -> None:
         sql = (
@@ -276,22 +263,22 @@ class SQLiteStore:
         return None if data is None else bytes(data)
 
     def get_features_many(self, track_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
-        return {key: _DICT.decode(data) for key, data in self._get_many("features", "track_id", track_ids)}
+        return {key: DICT.decode(data) for key, data in self._get_many("features", "track_id", track_ids)}
 
     def put_labels(self, track_id: str, labels: Mapping[str, Any]) -> None:
-        self._write_many(_REPLACE_SQL, "labels", "track_id", [(track_id, _text(dict(labels)))])
+        self._write_many(_REPLACE_SQL, "labels", "track_id", [(track_id, text(dict(labels)))])
 
     def get_labels(self, track_id: str) -> dict[str, Any] | None:
         data = self._get_one("labels", "track_id", track_id)
-        return None if data is None else _DICT.decode(data)
+        return None if data is None else DICT.decode(data)
 
     # library scans
     def put_library_files(self, files: Sequence[LibraryFile]) -> None:
-        self._write_many(_REPLACE_SQL, "library_files", "path", [(f.path, _text(f)) for f in files])
+        self._write_many(_REPLACE_SQL, "library_files", "path", [(f.path, text(f)) for f in files])
 
     def get_library_file(self, path: str) -> LibraryFile | None:
         data = self._get_one("library_files", "path", path)
-        return None if data is None else _LIBRARY_FILE.decode(data)
+        return None if data is None else LIBRARY_FILE.decode(data)
 
     # migrations (storage/rows.py): whole tables in key order, never on the serving path
     def export_rows(self, table: str, after: str | None, limit: int) -> Batch:
@@ -307,7 +294,7 @@ class SQLiteStore:
         sql = f"SELECT {columns}, data FROM {table} {where} ORDER BY {columns} LIMIT ?"
         found = self._rows(sql, [*params, limit])
         rows = [_EXPORT_DECODE[table](tuple(row[:-1]), row[-1]) for row in found]
-        cursor = _JSON.encode(list(found[-1][:-1])).decode() if len(found) == limit else None
+        cursor = JSON.encode(list(found[-1][:-1])).decode() if len(found) == limit else None
         return Batch(rows=rows, cursor=cursor)
 
     # accounts
@@ -315,7 +302,7 @@ class SQLiteStore:
         """Replace the user row and its token row together, dropping the old token's row."""
         with self._transaction() as conn:
             self._drop_token(conn, user.name)
-            conn.execute(_REPLACE_SQL.format(table="users", key="name"), (user.name, _text(user)))
+            conn.execute(_REPLACE_SQL.format(table="users", key="name"), (user.name, text(user)))
             conn.execute(
                 "INSERT INTO user_tokens (token_hash, name) VALUES (?, ?) "
                 "ON CONFLICT (token_hash) DO UPDATE SET name = excluded.name",
@@ -324,7 +311,7 @@ class SQLiteStore:
 
     def get_user(self, name: str) -> User | None:
         data = self._get_one("users", "name", name)
-        return None if data is None else _USER.decode(data)
+        return None if data is None else USER.decode(data)
 
     def user_for_token_hash(self, token_hash: str) -> User | None:
         rows = self._rows("SELECT name FROM user_tokens WHERE token_hash = ?", (token_hash,))
@@ -370,7 +357,7 @@ class SQLiteStore:
         """Delete the token row of user ``name``; returns whether the user exists."""
         rows = conn.execute("SELECT data FROM users WHERE name = ?", (name,)).fetchall()
         if rows:
-            old_hash = _USER.decode(rows[0][0]).token_hash
+            old_hash = USER.decode(rows[0][0]).token_hash
             conn.execute("DELETE FROM user_tokens WHERE token_hash = ? AND name = ?", (old_hash, name))
         return bool(rows)
 
