@@ -24,6 +24,7 @@ from tastemaker.api.routers.playlists import playlists_router
 from tastemaker.api.routers.recommendations import recommendations_router
 from tastemaker.api.routers.spotify import spotify_router
 from tastemaker.api.routers.spotify_errors import spotify_error
+from tastemaker.api.routers.titles import titles_router
 from tastemaker.api.routers.wrapped import wrapped_router
 from tastemaker.config import Config
 from tastemaker.platform import Platform
@@ -89,6 +90,7 @@ def create_app(platform: Platform, *, run_consumers: bool = True) -> Litestar:
             spotify_router,
             dj_router,
             recommendations_router,
+            titles_router,
             healthz,
             metrics,
         ],
