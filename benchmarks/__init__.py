@@ -17,4 +17,7 @@ BENCHMARKS: tuple[str, ...] = (
     "audio_scan",
     "recommend_quality",
     "recommend_speed",
+    "wrapped_scale",
+    "scale_out",
+    "nlp_quality",
 )
