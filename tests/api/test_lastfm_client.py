@@ -57,6 +57,7 @@ def test_pylast_logs_in_scrobbles_and_reads_back(live_server: LiveServer) -> Non
     user = network.get_user("alice")
     playing = user.get_now_playing()  # type: ignore[no-untyped-call]
     assert playing is not None and playing.title == "Words"
+    live_server.wait_consumers()  # recent tracks are read from the Store the archiver writes
     recent = user.get_recent_tracks(limit=60)
     assert [t.track.title for t in recent[:2]] == ["Song 0", "Song 1"]
     assert len(recent) == 50 and recent[0].timestamp == str(now - 300)
