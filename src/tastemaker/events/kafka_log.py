@@ -39,6 +39,7 @@ Why it is shaped this way:
 from __future__ import annotations
 
 import hashlib
+import logging
 import queue
 import tempfile
 import threading
@@ -79,6 +80,10 @@ _DEFAULTS: dict[str, int] = {
 }
 
 
+_client_log = logging.getLogger("tastemaker.kafka.client")
+"""librdkafka's own log lines go to Python logging, not straight to stderr (a broker that went away
+would otherwise print a reconnect line every second until the process exits)."""
+
 _producers: dict[tuple[tuple[str, Any], ...], Producer] = {}
 _producers_lock = threading.Lock()
 
@@ -100,7 +105,7 @@ def _producer(config: Mapping[str, Any]) -> Producer:
     with _producers_lock:
         producer = _producers.get(key)
         if producer is None:
-            producer = _producers[key] = Producer(settings)
+            producer = _producers[key] = Producer(settings, logger=_client_log)
         return producer
 
 
@@ -187,7 +192,7 @@ class KafkaEventLog:
         self._timeout_s = timeout_ms / 1000
         self._window = dedupe_window
         self._config: dict[str, Any] = {"bootstrap.servers": bootstrap, **(client_config or {})}
-        self._admin = AdminClient({**self._config, "socket.timeout.ms": timeout_ms})
+        self._admin = AdminClient({**self._config, "socket.timeout.ms": timeout_ms}, logger=_client_log)
         try:
             self._create_or_check(partitions, replication)
         except BaseException:
@@ -263,7 +268,8 @@ class KafkaEventLog:
                 "fetch.wait.max.ms": 1,
                 "fetch.error.backoff.ms": 5,
                 "fetch.queue.backoff.ms": 5,
-            }
+            },
+            logger=_client_log,
         )
 
     # -- writing -------------------------------------------------------------------------------
