@@ -20,4 +20,5 @@ BENCHMARKS: tuple[str, ...] = (
     "wrapped_scale",
     "scale_out",
     "nlp_quality",
+    "annotate_quality",
 )

@@ -76,6 +76,14 @@ SETTINGS: tuple[Setting, ...] = (
         "e53bbee8ddb03bc77d90f49d21102039",
         "Shared secret of /2.0/ request signatures (api_sig); public in clients, not a password",
     ),
+    Setting(
+        "llm_url",
+        "",
+        "OpenAI-compatible endpoint of the optional llm labeler of tastemaker annotate (off: empty)",
+    ),
+    Setting("llm_model", "", "Model name the llm labeler asks the endpoint for"),
+    Setting("llm_api_key", "", "API key sent to the llm endpoint as a Bearer token", secret=True),
+    Setting("llm_timeout_s", 20.0, "Seconds the llm labeler waits for one answer before skipping the track"),
     Setting("admin_token", "", "A bootstrap admin token accepted besides the stored ones", secret=True),
 )
 BY_NAME = {s.name: s for s in SETTINGS}

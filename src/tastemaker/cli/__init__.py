@@ -13,6 +13,7 @@ for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 
 from tastemaker.cli import (  # noqa: E402, F401  (importing registers the commands)
     analyze,
+    annotate,
     demo,
     describe,
     imports,

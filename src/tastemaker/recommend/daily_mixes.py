@@ -4,16 +4,19 @@ A listener's established tracks (their strongest positive evidence in the model)
 ALS item-factor space, where distance means "liked by the same people", so a cluster is a coherent
 corner of their taste (the 2010s indie, the jazz) even when the catalogue has no genre labels. Each
 mix is mostly those familiar tracks, plus a few new ones: the nearest unplayed neighbours of the
-cluster's centre in the ANN index. A mix is named after its dominant genre ("Indie Rock Mix"), or,
-without genres, after its leading artist, with the next artists in the description.
+cluster's centre in the ANN index. A mix is named after its dominant genre ("Indie Rock Mix"), with
+the dominant mood of its tracks' annotations (``tastemaker annotate``) in front when there is one
+("Chill Indie Mix"), or, without either, after its leading artist, with the next artists in the
+description.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -72,15 +75,28 @@ def kmeans(vectors: npt.NDArray[np.float32], k: int, *, iterations: int, seed: i
     return labels
 
 
-def mix_name(tracks: list[Track], artists: list[str]) -> tuple[str, str]:
-    """(name, description): the dominant genre's mix, or the leading artist's; the top artists listed."""
-    genres = Counter(g for t in tracks for g in t.genres[:1])
+def _dominant(values: Counter[str], total: int) -> str | None:
+    """The most common value when it covers at least half of ``total``."""
+    if values:
+        value, count = values.most_common(1)[0]
+        if count * 2 >= total:
+            return value
+    return None
+
+
+def mix_name(
+    tracks: list[Track], artists: list[str], annotations: Sequence[Mapping[str, Any]] = ()
+) -> tuple[str, str]:
+    """(name, description): the dominant (mood and) genre's mix, or the leading artist's; the top
+    artists listed. A catalog genre wins over an annotated one: annotations are inferred."""
+    genre = _dominant(Counter(g for t in tracks for g in t.genres[:1]), len(tracks))
+    if genre is None:
+        genre = _dominant(Counter(a["genre"]["value"] for a in annotations if "genre" in a), len(tracks))
+    mood = _dominant(Counter(a["mood"]["value"] for a in annotations if "mood" in a), len(tracks))
     lead = artists[:3]
     listing = ", ".join(lead) + (" and more" if len(artists) > 3 else "")
-    if genres:
-        genre, count = genres.most_common(1)[0]
-        if count * 2 >= len(tracks):
-            return f"{genre.title()} Mix", listing
+    if genre or mood:
+        return " ".join(word.title() for word in (mood, genre) if word) + " Mix", listing
     return (f"{artists[0]} Mix" if artists else "Daily Mix"), listing
 
 
@@ -120,7 +136,8 @@ def daily_mixes(
         tracks = store.get_tracks(track_ids)
         known = [tracks[t] for t in familiar if t in tracks]
         artists = [a for a, _ in Counter(t.artist_name for t in known if t.artist_name).most_common()]
-        name, description = mix_name(known, artists)
+        stored = [store.get_labels(t.track_id) or {} for t in known]
+        name, description = mix_name(known, artists, [a for x in stored if (a := x.get("annotations"))])
         mixes.append(
             Playlist(
                 user_id=user_id,

@@ -22,6 +22,7 @@ One call to ``next_batch`` does, in order:
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -280,8 +281,15 @@ def next_batch(
         session.served.append(pick.track_id)
         session.kinds[pick.track_id] = pick.kind
     liked = store.get_track(session.liked[-1]) if session.liked else None
+    notes = {p.track_id: (store.get_labels(p.track_id) or {}).get("annotations", {}) for p in picks}
     said = [
-        Said(p.kind, p.track.artist_name if p.track else None, p.sound.tempo if p.sound else None)
+        Said(
+            p.kind,
+            p.track.artist_name if p.track else None,
+            p.sound.tempo if p.sound else None,
+            _annotation(notes[p.track_id], "mood"),
+            _annotation(notes[p.track_id], "activity"),
+        )
         for p in picks
     ]
     return Batch(
@@ -290,3 +298,10 @@ def next_batch(
         picks=picks,
         reasons=[_reason(p, target, context, liked) for p in picks],
     )
+
+
+def _annotation(annotations: Mapping[str, Any], kind: str) -> str | None:
+    """The value ``tastemaker annotate`` gave a track for ``kind`` (mood, activity), if any."""
+    entry = annotations.get(kind)
+    value = entry.get("value") if isinstance(entry, Mapping) else None
+    return value if isinstance(value, str) else None

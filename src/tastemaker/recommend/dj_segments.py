@@ -1,7 +1,8 @@
 """The DJ's spoken-style segment text: one or two short sentences about what the batch actually is.
 
 Chosen from facts, not at random: what the listener just did (a skip, a like), whether the batch is
-mostly familiar, mostly new or popular picks for a cold start, and where the tempo is heading.
+mostly familiar, mostly new or popular picks for a cold start, where the tempo is heading, and the
+mood or activity most of the batch shares when its tracks carry annotations.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ class Said:
     kind: str  # "familiar", "discovery" or "popular"
     artist_name: str | None
     tempo: float | None
+    mood: str | None = None  # from the track's annotations (tastemaker annotate), when it has some
+    activity: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +72,19 @@ def _tempo(picks: Sequence[Said]) -> str | None:
     return None
 
 
+def _vibe(picks: Sequence[Said]) -> str | None:
+    """The mood and activity at least half of the picks share: "A chill stretch, good for focus."."""
+    moods = Counter(p.mood for p in picks if p.mood).most_common(1)
+    activities = Counter(p.activity for p in picks if p.activity).most_common(1)
+    mood = moods[0][0] if moods and moods[0][1] * 2 >= len(picks) else None
+    activity = activities[0][0] if activities and activities[0][1] * 2 >= len(picks) else None
+    if mood and activity:
+        return f"A {mood} stretch, good for {activity}."
+    if mood:
+        return f"Keeping it {mood}."
+    return f"Good for {activity}." if activity else None
+
+
 def segment(picks: Sequence[Said], *, reactions: Sequence[Reaction] = (), context: str | None = None) -> str:
     """E.g. "Switching it up — moving away from Alpha. Something new in the same vein…".
 
@@ -76,6 +92,10 @@ def segment(picks: Sequence[Said], *, reactions: Sequence[Reaction] = (), contex
         >>> segment([Said("discovery", "A", 100.0), Said("discovery", "B", 120.0)])
         'Something new in the same vein… Picking up the pace.'
     """
-    parts = [_reaction(reactions), _body(picks, context), _tempo(picks)] if picks else [_reaction(reactions)]
+    parts = (
+        [_reaction(reactions), _body(picks, context), _vibe(picks), _tempo(picks)]
+        if picks
+        else [_reaction(reactions)]
+    )
     text = " ".join(p for p in parts if p)
     return text or "That's all for now — the catalog has run out of new tracks for this session."
