@@ -18,14 +18,19 @@ from tastemaker.storage.archive import Archive
 
 RELATIONS: Mapping[str, str] = {
     "plays": (
-        "the year's play and skip events with ms_played > 0, one row each, joined with the tracks "
-        "dimension: user_id, ts, day_number (days since 1970-01-01), month (1-12), weekday (0 = Monday), "
-        "hour (0-23, UTC), track_id, ms, stream (1 when ms >= 30000, else 0), track_name, artist_id, "
-        "artist_name, album_id, album_name, release_year, valence, energy, danceability (0-1000), "
-        "tempo (deci-BPM)"
+        "the year's play and skip events with ms_played > 0, one row each, integers and the ids of the "
+        "event only: user_id, day_number (days since 1970-01-01), month (1-12), weekday (0 = Monday), "
+        "hour (0-23, UTC), track_id, ms, stream (1 when ms >= 30000, else 0)"
     ),
-    "play_genres": "user_id, genre, ms: one row per play and genre of its track",
+    "user_tracks": (
+        "plays summed per user and track (ms, streams as BIGINT), joined with the tracks dimension; built "
+        "once per run so the per-track, -artist, -album and -feature statistics read it instead of every "
+        "play: user_id, track_id, artist_id, album_id, release_year, valence, energy, danceability "
+        "(0-1000), tempo (deci-BPM), ms, streams"
+    ),
+    "play_genres": "user_id, genre, ms: one row per user_tracks row and genre of its track",
     "known_artists": "user_id, artist_id: the artists each user played before the year (distinct)",
+    "tracks": "the tracks dimension (TRACK_DIMENSION): names are joined onto the few winning rows only",
 }
 """What each relation holds; integers throughout, so sums are exact and engines agree to the bit."""
 

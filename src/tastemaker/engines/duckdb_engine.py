@@ -22,21 +22,29 @@ from tastemaker.storage.archive import Archive
 
 _PLAYS = """
     CREATE OR REPLACE TEMP TABLE plays AS
-    SELECT e.user_id, e.ts,
-           CAST(epoch_ms(e.ts) // 86400000 AS INTEGER) AS day_number,
-           CAST(month(e.ts) AS INTEGER) AS month,
-           CAST(isodow(e.ts) - 1 AS INTEGER) AS weekday,
-           CAST(hour(e.ts) AS INTEGER) AS hour,
-           e.track_id, e.ms_played AS ms,
-           CASE WHEN e.ms_played >= 30000 THEN 1 ELSE 0 END AS stream,
-           t.track_name, t.artist_id, t.artist_name, t.album_id, t.album_name, t.release_year,
-           t.valence, t.energy, t.danceability, t.tempo
-    FROM read_parquet($files) e LEFT JOIN tracks t ON e.track_id = t.track_id
-    WHERE e.type IN ('play', 'skip') AND e.ms_played > 0
+    SELECT user_id,
+           CAST(epoch // 86400000 AS INTEGER) AS day_number,
+           CAST(month(DATE '1970-01-01' + CAST(epoch // 86400000 AS INTEGER)) AS INTEGER) AS month,
+           CAST((epoch // 86400000 + 3) % 7 AS INTEGER) AS weekday,
+           CAST((epoch // 3600000) % 24 AS INTEGER) AS hour,
+           track_id, ms_played AS ms,
+           CASE WHEN ms_played >= 30000 THEN 1 ELSE 0 END AS stream
+    FROM (SELECT user_id, epoch_ms(ts) AS epoch, track_id, ms_played, type FROM read_parquet($files)) e
+    WHERE type IN ('play', 'skip') AND ms_played > 0
+"""
+"""Calendar fields by integer arithmetic on epoch milliseconds (1970-01-01 was a Thursday, weekday 3):
+the time-zone-aware functions on TIMESTAMPTZ cost more than reading the files."""
+_USER_TRACKS = """
+    CREATE OR REPLACE TEMP TABLE user_tracks AS
+    SELECT u.user_id, u.track_id, t.artist_id, t.album_id, t.release_year,
+           t.valence, t.energy, t.danceability, t.tempo, u.ms, u.streams
+    FROM (SELECT user_id, track_id, CAST(SUM(ms) AS BIGINT) AS ms, CAST(SUM(stream) AS BIGINT) AS streams
+          FROM plays GROUP BY user_id, track_id) u
+    LEFT JOIN tracks t ON u.track_id = t.track_id
 """
 _PLAY_GENRES = """
-    CREATE OR REPLACE TEMP TABLE play_genres AS
-    SELECT p.user_id, g.genre, p.ms FROM plays p JOIN track_genres g ON p.track_id = g.track_id
+    CREATE OR REPLACE TEMP VIEW play_genres AS
+    SELECT u.user_id, g.genre, u.ms FROM user_tracks u JOIN track_genres g ON u.track_id = g.track_id
 """
 _KNOWN_ARTISTS = """
     CREATE OR REPLACE TEMP TABLE known_artists AS
@@ -69,6 +77,7 @@ class DuckDBEngine:
         register_filesystem(self.con, job.archive)
         self._load_tracks(job.dimension("tracks"))
         self._relation(_PLAYS, job.files(buckets), _empty_events_sql())
+        self.con.execute(_USER_TRACKS)
         self.con.execute(_PLAY_GENRES)
         self._relation(_KNOWN_ARTISTS, job.files(buckets, history=True), _empty_events_sql())
         return {name: self.con.sql(sql).to_arrow_table() for name, sql in queries.items()}

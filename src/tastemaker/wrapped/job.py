@@ -22,6 +22,7 @@ import posixpath
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -42,6 +43,7 @@ from tastemaker.wrapped.stats._rows import minutes
 HISTOGRAM = "top_artists.histogram"
 PARTIALS_SCHEMA = pa.schema([("user_id", pa.string()), ("partial", pa.string())])
 _decode_partial = msgspec.json.Decoder(dict[str, Any])
+_Results = dict[str, pa.Table]
 
 
 @dataclass
@@ -75,15 +77,19 @@ class WrappedJob:
         bar = tqdm(
             total=len(groups), unit=" buckets", file=sys.stderr, disable=not self.progress, desc="wrapped"
         )
-        for group in groups:
-            if self._stage_exists(group):
-                report.groups_resumed += 1
-            else:
-                self._run_group(job, group)
-            report.groups += 1
-            bar.update(1)
-            if on_group is not None:
-                on_group(group[0])
+        todo = [group for group in groups if not self._stage_exists(group)]
+        queries = all_queries(self.year)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="wrapped-engine") as pool:
+            computed = _ahead(pool, todo, lambda group: self.engine.run(job, queries, group))
+            for group in groups:
+                if group in todo:
+                    self._write_group(*next(computed))
+                else:
+                    report.groups_resumed += 1
+                report.groups += 1
+                bar.update(1)
+                if on_group is not None:
+                    on_group(group[0])
         bar.close()
         report.seconds["buckets"] = time.perf_counter() - started
         started = time.perf_counter()
@@ -107,8 +113,7 @@ class WrappedJob:
     def _stage_exists(self, group: Sequence[int]) -> bool:
         return self.archive.exists(self._stage_name(group, "partials"))
 
-    def _run_group(self, job: JobInput, group: Sequence[int]) -> None:
-        results = self.engine.run(job, all_queries(self.year), group)
+    def _write_group(self, group: Sequence[int], results: Mapping[str, pa.Table]) -> None:
         partials: Partials = {}
         collect_all(results, partials)
         users = sorted(partials)
@@ -180,6 +185,19 @@ class WrappedJob:
             self.store.put_recaps(self.year, {u: msgspec.json.encode(r) for u, r in recaps.items()})
             written += len(recaps)
         return written
+
+
+def _ahead(
+    pool: ThreadPoolExecutor, groups: Sequence[tuple[int, ...]], work: Callable[[tuple[int, ...]], _Results]
+) -> Iterator[tuple[tuple[int, ...], _Results]]:
+    """Each group with its results, in order, the next group's already being computed while the caller
+    handles this one: the engine works (without the GIL) while Python turns rows into partials."""
+    future = pool.submit(work, groups[0]) if groups else None
+    for i, group in enumerate(groups):
+        assert future is not None
+        results = future.result()
+        future = pool.submit(work, groups[i + 1]) if i + 1 < len(groups) else None
+        yield group, results
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ def queries(year: int) -> dict[str, str]:
         "weighted": """
             SELECT user_id, SUM(ms) AS ms, SUM(ms * valence) AS valence, SUM(ms * energy) AS energy,
                    SUM(ms * danceability) AS danceability, SUM(ms * tempo) AS tempo
-            FROM plays WHERE valence IS NOT NULL AND energy IS NOT NULL AND danceability IS NOT NULL
+            FROM user_tracks WHERE valence IS NOT NULL AND energy IS NOT NULL AND danceability IS NOT NULL
                          AND tempo IS NOT NULL
             GROUP BY user_id
         """

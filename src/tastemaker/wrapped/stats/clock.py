@@ -1,4 +1,4 @@
-"""The listening clock: minutes by weekday × hour (UTC), one row of 24 per weekday in the SQL."""
+"""The listening clock: minutes by weekday × hour (UTC)."""
 
 from __future__ import annotations
 
@@ -14,19 +14,19 @@ WEEKDAYS = 7
 
 
 def queries(year: int) -> dict[str, str]:
-    hours = ", ".join(f"SUM(CASE WHEN hour = {h} THEN ms ELSE 0 END) AS h{h}" for h in range(HOURS))
-    return {"cells": f"SELECT user_id, weekday, {hours} FROM plays GROUP BY user_id, weekday"}
+    # one row per (user, weekday, hour) cell with listening: a plain GROUP BY, pivoted in ``collect``
+    return {
+        "cells": "SELECT user_id, weekday, hour, SUM(ms) AS ms FROM plays GROUP BY user_id, weekday, hour"
+    }
 
 
 def collect(results: Mapping[str, pa.Table], partials: dict[str, dict[str, object]]) -> None:
     table = results["cells"]
-    users = table.column("user_id").to_pylist()
-    weekdays = table.column("weekday").to_pylist()
-    hours = [table.column(f"h{h}").to_pylist() for h in range(HOURS)]
-    for i, (user_id, weekday) in enumerate(zip(users, weekdays, strict=True)):
+    columns = (table.column(name).to_pylist() for name in ("user_id", "weekday", "hour", "ms"))
+    for user_id, weekday, hour, ms in zip(*columns, strict=True):
         grid = partials.setdefault(user_id, {}).setdefault("listening_clock", _empty())
         assert isinstance(grid, list)
-        grid[int(weekday)] = [minutes(int(hours[h][i])) for h in range(HOURS)]
+        grid[int(weekday)][int(hour)] = minutes(int(ms))
 
 
 def _empty() -> list[list[float]]:

@@ -14,9 +14,9 @@ NAME = "minutes"
 def queries(year: int) -> dict[str, str]:
     return {
         "totals": """
-            SELECT user_id, SUM(ms) AS ms, SUM(stream) AS streams,
-                   COUNT(DISTINCT track_id) AS tracks, COUNT(DISTINCT artist_id) AS artists
-            FROM plays GROUP BY user_id
+            SELECT user_id, SUM(ms) AS ms, SUM(streams) AS streams,
+                   COUNT(track_id) AS tracks, COUNT(DISTINCT artist_id) AS artists
+            FROM user_tracks GROUP BY user_id
         """
     }
 

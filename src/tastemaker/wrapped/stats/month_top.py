@@ -10,17 +10,32 @@ NAME = "month_top"
 
 
 def queries(year: int) -> dict[str, str]:
+    """The winner by most streams, then most ms, then the smallest track_id: one aggregate per key in
+    turn (MAX, MAX, MIN) instead of a window that sorts every (user, month, track) row."""
+    per_track = (
+        "SELECT user_id, month, track_id, SUM(stream) AS streams, SUM(ms) AS ms FROM plays "
+        "GROUP BY user_id, month, track_id"
+    )
     return {
-        "ranked": """
-            SELECT user_id, month, track_id, track_name, artist_name, streams FROM (
-                SELECT user_id, month, track_id, track_name, artist_name, streams,
-                       ROW_NUMBER() OVER (
-                           PARTITION BY user_id, month ORDER BY streams DESC, ms DESC, track_id
-                       ) AS rnk
-                FROM (SELECT user_id, month, track_id, MAX(track_name) AS track_name,
-                             MAX(artist_name) AS artist_name, SUM(stream) AS streams, SUM(ms) AS ms
-                      FROM plays GROUP BY user_id, month, track_id) per_track
-            ) ranked WHERE rnk = 1
+        "ranked": f"""
+            WITH per_track AS ({per_track}),
+            most_streams AS (
+                SELECT user_id, month, MAX(streams) AS streams FROM per_track GROUP BY user_id, month
+            ),
+            most_ms AS (
+                SELECT p.user_id, p.month, p.streams, MAX(p.ms) AS ms
+                FROM per_track p JOIN most_streams b
+                  ON p.user_id = b.user_id AND p.month = b.month AND p.streams = b.streams
+                GROUP BY p.user_id, p.month, p.streams
+            ),
+            winner AS (
+                SELECT p.user_id, p.month, MIN(p.track_id) AS track_id, p.streams
+                FROM per_track p JOIN most_ms b
+                  ON p.user_id = b.user_id AND p.month = b.month AND p.streams = b.streams AND p.ms = b.ms
+                GROUP BY p.user_id, p.month, p.streams
+            )
+            SELECT w.user_id, w.month, w.track_id, t.track_name, t.artist_name, w.streams
+            FROM winner w LEFT JOIN tracks t ON w.track_id = t.track_id
         """
     }
 

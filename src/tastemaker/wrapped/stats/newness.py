@@ -14,7 +14,7 @@ def queries(year: int) -> dict[str, str]:
         "shares": f"""
             SELECT user_id, SUM(CASE WHEN release_year >= {year - 1} THEN ms ELSE 0 END) AS new_ms,
                    SUM(ms) AS dated_ms
-            FROM plays WHERE release_year IS NOT NULL GROUP BY user_id
+            FROM user_tracks WHERE release_year IS NOT NULL GROUP BY user_id
         """
     }
 

@@ -14,9 +14,8 @@ NAME = "top_albums"
 def queries(year: int) -> dict[str, str]:
     return {
         "ranked": ranked_sql(
-            keys="album_id",
+            key="album_id",
             names="album_name, artist_name",
-            source="plays",
             limit=5,
             where="album_id IS NOT NULL",
         )

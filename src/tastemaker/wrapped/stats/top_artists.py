@@ -15,13 +15,11 @@ KEPT = 20
 
 def queries(year: int) -> dict[str, str]:
     return {
-        "ranked": ranked_sql(
-            keys="artist_id", names="artist_name", source="plays", limit=KEPT, where="artist_id IS NOT NULL"
-        ),
+        "ranked": ranked_sql(key="artist_id", names="artist_name", limit=KEPT, where="artist_id IS NOT NULL"),
         # listeners of each artist by whole minutes: the population the "top X %" rank is taken in
         "histogram": """
             SELECT artist_id, CAST(FLOOR(ms / 60000.0) AS BIGINT) AS minute, COUNT(*) AS listeners
-            FROM (SELECT user_id, artist_id, SUM(ms) AS ms FROM plays WHERE artist_id IS NOT NULL
+            FROM (SELECT user_id, artist_id, SUM(ms) AS ms FROM user_tracks WHERE artist_id IS NOT NULL
                   GROUP BY user_id, artist_id) per_listener
             GROUP BY artist_id, CAST(FLOOR(ms / 60000.0) AS BIGINT)
         """,

@@ -12,7 +12,7 @@ NAME = "top_tracks"
 
 
 def queries(year: int) -> dict[str, str]:
-    return {"ranked": ranked_sql(keys="track_id", names="track_name, artist_name", source="plays", limit=5)}
+    return {"ranked": ranked_sql(key="track_id", names="track_name, artist_name", limit=5)}
 
 
 def collect(results: Mapping[str, pa.Table], partials: dict[str, dict[str, object]]) -> None:
