@@ -77,6 +77,9 @@ SETTINGS: tuple[Setting, ...] = (
         "Shared secret of /2.0/ request signatures (api_sig); public in clients, not a password",
     ),
     Setting(
+        "nlp_precision", "int8", "Text model precision: int8 (quantized, ~2x faster) or fp32 (as shipped)"
+    ),
+    Setting(
         "llm_url",
         "",
         "OpenAI-compatible endpoint of the optional llm labeler of tastemaker annotate (off: empty)",

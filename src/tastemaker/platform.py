@@ -14,6 +14,7 @@ from tastemaker.catalog.track_cache import TrackCache
 from tastemaker.config import Config
 from tastemaker.errors import ConfigError
 from tastemaker.events.log import EventLog
+from tastemaker.nlp.embeddings import configure as configure_text_model
 from tastemaker.profiles.profile import DAY_S, ProfileParams
 from tastemaker.profiles.profiler import Profiler
 from tastemaker.services.archiver import Archiver
@@ -90,6 +91,7 @@ class Platform:
     @classmethod
     def open(cls, config: Config) -> Platform:
         sys.setswitchinterval(SWITCH_INTERVAL_S)
+        configure_text_model(precision=config["nlp_precision"])
         config.data_dir.mkdir(parents=True, exist_ok=True)
         event_log: EventLog = open_backend(EVENT_LOGS, log_url(config))
         try:

@@ -10,6 +10,7 @@ from tqdm import tqdm
 
 from tastemaker.backends import STORES, open_backend
 from tastemaker.cli.base import cli, config_from, friendly_errors
+from tastemaker.nlp.embeddings import configure as configure_text_model
 from tastemaker.platform import migration_state
 from tastemaker.storage.migrate import open_store_for
 
@@ -48,6 +49,8 @@ def annotate(
     from tastemaker.recommend.model_files import load_current, models_dir
 
     config = config_from(ctx, llm_url=llm_url, llm_model=llm_model)
+
+    configure_text_model(precision=config["nlp_precision"])
     llm = {key: config[key] for key in ("llm_url", "llm_model", "llm_api_key", "llm_timeout_s")}
     chosen = [registry.create(name, **llm) for name in labelers or registry.DEFAULT]
     model = load_current(models_dir(config.data_dir))

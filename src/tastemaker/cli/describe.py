@@ -11,6 +11,7 @@ import click
 from tastemaker.backends import STORES, open_backend
 from tastemaker.cli.base import cli, config_from, friendly_errors
 from tastemaker.errors import NotFound
+from tastemaker.nlp.embeddings import configure as configure_text_model
 from tastemaker.storage.store import Store
 
 
@@ -36,6 +37,7 @@ def describe(ctx: click.Context, track_id: str, text_file: Path, source: str) ->
         msg = f"{text_file} has no text"
         raise click.UsageError(msg)
     config = config_from(ctx)
+    configure_text_model(precision=config["nlp_precision"])
     store: Store = open_backend(STORES, config["store_url"])
     try:
         if store.get_track(track_id) is None:

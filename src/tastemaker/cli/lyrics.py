@@ -10,6 +10,7 @@ import click
 
 from tastemaker.backends import STORES, open_backend
 from tastemaker.cli.base import cli, config_from, friendly_errors
+from tastemaker.nlp.embeddings import configure as configure_text_model
 from tastemaker.storage.store import Store
 
 EMBEDDINGS_CACHE = "nlp-embeddings.sqlite"
@@ -55,6 +56,8 @@ def import_lyrics(
     from tastemaker.nlp import embeddings, lyrics_import
 
     config = config_from(ctx)
+
+    configure_text_model(precision=config["nlp_precision"])
     config.data_dir.mkdir(parents=True, exist_ok=True)
     embeddings.use_persistent_cache(config.data_dir / EMBEDDINGS_CACHE)
     store: Store = open_backend(STORES, config["store_url"])

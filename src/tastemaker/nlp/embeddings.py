@@ -20,6 +20,7 @@ import hashlib
 import os
 import sqlite3
 import threading
+import warnings
 from collections import OrderedDict
 from collections.abc import Sequence
 from importlib import metadata
@@ -29,6 +30,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from tastemaker.errors import ConfigError
 from tastemaker.nlp.requires import optional_import
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
@@ -38,6 +40,10 @@ MAX_TOKENS = 256
 """The model's own limit (``max_seq_length``): longer lyrics are truncated to their first 256 tokens."""
 BATCH_SIZE = 64
 LRU_SIZE = 20_000
+PRECISIONS = ("int8", "fp32")
+""""int8": the model's linear layers quantized to 8-bit integers when it loads (PyTorch dynamic
+quantization): on 2 cores 919 short texts/s against 431 in fp32 (measured), with vectors at cosine ~0.95
+to the fp32 ones and playlist-title → genre accuracy 0.763 against 0.779. "fp32": the model as shipped."""
 
 Vectors = npt.NDArray[np.float32]
 
@@ -47,11 +53,25 @@ _model: Any = None
 _lru: OrderedDict[bytes, Vectors] = OrderedDict()
 _lru_lock = threading.Lock()
 _persistent: PersistentCache | None = None
+_precision = "int8"
+
+
+def configure(*, precision: str) -> None:
+    """Choose the model's precision (setting ``nlp_precision``) before its first use."""
+    global _precision
+    if precision not in PRECISIONS:
+        msg = f"nlp_precision = {precision!r}: choose one of {', '.join(PRECISIONS)}"
+        raise ConfigError(msg)
+    with _load_lock:
+        if _model is not None and precision != _precision:
+            msg = "nlp_precision must be set before the text model is first used"
+            raise ConfigError(msg)
+        _precision = precision
 
 
 def model_version() -> str:
     """What produced a vector, for provenance: the model and the package that ships its weights."""
-    return f"{MODEL_NAME}@{MODEL_PACKAGE}-{metadata.version(MODEL_PACKAGE)}"
+    return f"{MODEL_NAME}@{MODEL_PACKAGE}-{metadata.version(MODEL_PACKAGE)}/{_precision}"
 
 
 def _cores() -> int:
@@ -72,6 +92,13 @@ def _load() -> Any:
             torch.set_num_threads(_cores())
             model = sentence_transformers.SentenceTransformer(str(package.get_model_path()), device="cpu")
             model.max_seq_length = MAX_TOKENS
+            if _precision == "int8":
+                with warnings.catch_warnings():  # torch points to torchao for new code; this API still works
+                    warnings.simplefilter("ignore", DeprecationWarning)
+                    warnings.simplefilter("ignore", UserWarning)
+                    model = torch.ao.quantization.quantize_dynamic(
+                        model, {torch.nn.Linear}, dtype=torch.qint8
+                    )
             _model = model
         return _model
 
@@ -119,7 +146,8 @@ def use_persistent_cache(path: Path | None) -> None:
 
 
 def text_key(text: str) -> bytes:
-    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).digest()
+    """A text's cache key; the precision is part of it, so one precision's vectors never serve the other."""
+    return hashlib.sha1(f"{_precision}\0{text}".encode("utf-8", "surrogatepass")).digest()
 
 
 def _from_lru(keys: list[bytes], out: Vectors) -> list[int]:
