@@ -130,9 +130,17 @@ def child(kind: str, folder: Path, buckets: int, store_path: Path, result_path: 
         from tastemaker.engines.duckdb_engine import DuckDBEngine
 
         shutil.rmtree(Path(tempfile.gettempdir()) / "tastemaker-duckdb", ignore_errors=True)
-        duck = DuckDBEngine(bucketed=kind == "smb")
-        timed = TimedConnection(duck.con, dict(all_queries(YEAR)))
-        cast("Any", duck).con = timed
+        queries = dict(all_queries(YEAR))
+        shared: defaultdict[str, float] = defaultdict(float)
+
+        def timed_connection(con: Any) -> TimedConnection:
+            wrapped = TimedConnection(con, queries)
+            wrapped.seconds = shared  # both bucket threads add to one table
+            return wrapped
+
+        duck = DuckDBEngine(bucketed=kind == "smb", wrap=timed_connection)
+        timed = TimedConnection(None, queries)
+        timed.seconds = shared
         engine = duck
     job = WrappedJob(archive, store, YEAR, engine)
     archive.remove_tree(job.stage_dir)

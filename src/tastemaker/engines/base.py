@@ -91,6 +91,10 @@ class Engine(Protocol):
         """How many buckets one ``run`` should cover: 1 for bounded memory, all for a cluster."""
         ...
 
+    def parallel_runs(self) -> int:
+        """How many ``run`` calls the job may make at once, from different threads."""
+        ...
+
     def run(self, job: JobInput, queries: Mapping[str, str], buckets: Sequence[int]) -> dict[str, pa.Table]:
         """Every query's result over the union of ``buckets``; each result table is one query's rows."""
         ...

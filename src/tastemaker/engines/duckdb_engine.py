@@ -12,7 +12,9 @@ baseline).
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Mapping, Sequence
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -58,20 +60,52 @@ class DuckDBEngine:
     name = "duckdb"
 
     def __init__(
-        self, *, bucketed: bool = True, threads: int | None = None, memory_limit: str = "2GB"
+        self,
+        *,
+        bucketed: bool = True,
+        threads: int | None = None,
+        memory_limit: str = "2GB",
+        parallel: int = 2,
+        wrap: Callable[[Any], Any] | None = None,
     ) -> None:
+        """``parallel`` buckets run at once, each on its own connection (an in-memory database with
+        its own ``memory_limit``) from its own thread: a bucket's many small statements and the Python
+        around them leave a core idle that a second bucket fills (measured: 1.58 cores used with one).
+        ``wrap`` wraps each new connection (the benchmark times statements with it)."""
         self.bucketed = bucketed
-        self.con = duckdb.connect()
-        self.con.execute("SET TimeZone = 'UTC'")
-        self.con.execute(f"SET memory_limit = '{memory_limit}'")
-        self.con.execute(f"SET temp_directory = '{tempfile.gettempdir()}/tastemaker-duckdb'")
-        self.con.execute("SET preserve_insertion_order = false")
-        if threads:
-            self.con.execute(f"SET threads = {int(threads)}")
-        self._tracks_of: list[str] | None = None
+        self.parallel = max(1, parallel) if bucketed else 1
+        self.threads = threads
+        self.memory_limit = memory_limit
+        self.wrap = wrap
+        self._local = threading.local()
+        self._connections: list[Any] = []
+        self._lock = threading.Lock()
+
+    @property
+    def con(self) -> Any:
+        """This thread's connection, opened on first use."""
+        con = getattr(self._local, "con", None)
+        if con is None:
+            con = duckdb.connect()
+            con.execute("SET TimeZone = 'UTC'")
+            con.execute(f"SET memory_limit = '{self.memory_limit}'")
+            con.execute(f"SET temp_directory = '{tempfile.gettempdir()}/tastemaker-duckdb'")
+            con.execute("SET preserve_insertion_order = false")
+            if self.threads:
+                con.execute(f"SET threads = {int(self.threads)}")
+            if self.wrap is not None:
+                con = self.wrap(con)
+            with self._lock:
+                self._connections.append(con)
+            self._local.con = con
+            self._local.tracks_of = None
+        return con
 
     def buckets_per_run(self, buckets: int) -> int:
         return 1 if self.bucketed else buckets
+
+    def parallel_runs(self) -> int:
+        return self.parallel
 
     def run(self, job: JobInput, queries: Mapping[str, str], buckets: Sequence[int]) -> dict[str, pa.Table]:
         register_filesystem(self.con, job.archive)
@@ -91,7 +125,8 @@ class DuckDBEngine:
             self.con.execute(sql.replace("read_parquet($files)", "empty_events"))
 
     def _load_tracks(self, files: list[str]) -> None:
-        if self._tracks_of == files:
+        self.con  # noqa: B018  (opens this thread's connection, so its state exists)
+        if self._local.tracks_of == files:
             return
         if files:
             self.con.execute(
@@ -104,10 +139,13 @@ class DuckDBEngine:
             "CREATE OR REPLACE TEMP TABLE track_genres AS "
             "SELECT DISTINCT track_id, unnest(genres) AS genre FROM tracks"
         )
-        self._tracks_of = list(files)
+        self._local.tracks_of = list(files)
 
     def close(self) -> None:
-        self.con.close()
+        with self._lock:
+            for con in self._connections:
+                con.close()
+            self._connections.clear()
 
 
 def register_filesystem(con: duckdb.DuckDBPyConnection, archive: Archive) -> None:

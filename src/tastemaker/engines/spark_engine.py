@@ -103,6 +103,9 @@ class SparkEngine:
         """All of them: Spark parallelises over buckets itself, and one run re-buckets the events once."""
         return buckets
 
+    def parallel_runs(self) -> int:
+        return 1  # one run covers every bucket; Spark parallelises inside it
+
     def run(self, job: JobInput, queries: Mapping[str, str], buckets: Sequence[int]) -> dict[str, pa.Table]:
         spark = self._prepare(job, buckets)
         return {name: _to_arrow(spark.sql(sql)) for name, sql in queries.items()}

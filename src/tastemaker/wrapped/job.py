@@ -21,6 +21,7 @@ import math
 import posixpath
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -79,8 +80,9 @@ class WrappedJob:
         )
         todo = [group for group in groups if not self._stage_exists(group)]
         queries = all_queries(self.year)
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="wrapped-engine") as pool:
-            computed = _ahead(pool, todo, lambda group: self.engine.run(job, queries, group))
+        workers = max(1, self.engine.parallel_runs())
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="wrapped-engine") as pool:
+            computed = _ahead(pool, todo, lambda group: self.engine.run(job, queries, group), workers)
             for group in groups:
                 if group in todo:
                     self._write_group(*next(computed))
@@ -188,15 +190,19 @@ class WrappedJob:
 
 
 def _ahead(
-    pool: ThreadPoolExecutor, groups: Sequence[tuple[int, ...]], work: Callable[[tuple[int, ...]], _Results]
+    pool: ThreadPoolExecutor,
+    groups: Sequence[tuple[int, ...]],
+    work: Callable[[tuple[int, ...]], _Results],
+    in_flight: int = 1,
 ) -> Iterator[tuple[tuple[int, ...], _Results]]:
-    """Each group with its results, in order, the next group's already being computed while the caller
-    handles this one: the engine works (without the GIL) while Python turns rows into partials."""
-    future = pool.submit(work, groups[0]) if groups else None
+    """Each group with its results, in order, the next ``in_flight`` groups already being computed
+    while the caller handles this one: the engine works (without the GIL) while Python turns rows
+    into partials."""
+    futures = deque(pool.submit(work, group) for group in groups[:in_flight])
     for i, group in enumerate(groups):
-        assert future is not None
-        results = future.result()
-        future = pool.submit(work, groups[i + 1]) if i + 1 < len(groups) else None
+        results = futures.popleft().result()
+        if i + in_flight < len(groups):
+            futures.append(pool.submit(work, groups[i + in_flight]))
         yield group, results
 
 
