@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from tastemaker.backends import EVENT_LOGS, STORES, open_backend
 from tastemaker.catalog.track_cache import TrackCache
@@ -21,13 +22,15 @@ from tastemaker.services.archiver import Archiver
 from tastemaker.services.consumer import Consumer
 from tastemaker.services.retention import RetentionLoop
 from tastemaker.services.runner import ConsumerRunner
-from tastemaker.storage.archive import Archive
 from tastemaker.storage.migrate import StateFile, open_store_for
 from tastemaker.storage.store import Store
 
 # The API's event loop is CPU-bound under load, and the log writer and consumers are threads that give
 # up the interpreter lock around every SQLite call; with Python's default 5 ms switch interval each
 # hand-back waits behind the event loop (measured: 542 appends/s beside one busy thread; 49k/s at 0.5 ms).
+if TYPE_CHECKING:
+    from tastemaker.storage.archive import Archive
+
 SWITCH_INTERVAL_S = 0.0005
 
 
@@ -61,7 +64,17 @@ def migration_state(config: Config) -> StateFile:
     return StateFile(Path(config["migration_state"]))
 
 
+def open_store(config: Config) -> Store:
+    """The configured Store as every process and command must open it: following a store migration
+    in progress (``tastemaker migrate``), so no write bypasses the mirror."""
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    return open_store_for(config["store_url"], migration_state(config), lambda url: open_backend(STORES, url))
+
+
 def open_archive(config: Config) -> Archive:
+    """Imported on first use: Parquet and fsspec would add a tenth of a second to every CLI command."""
+    from tastemaker.storage.archive import Archive
+
     return Archive(
         config["archive_url"],
         buckets=int(config["archive_buckets"]),
@@ -84,9 +97,16 @@ class Platform:
     event_log: EventLog
     store: Store
     tracks: TrackCache
-    archive: Archive
     runners: dict[str, ConsumerRunner] = field(default_factory=dict)
     retention: RetentionLoop | None = None
+    _archive: Archive | None = None
+
+    @property
+    def archive(self) -> Archive:
+        """The Parquet archive, opened the first time something (the archiver, a batch job) needs it."""
+        if self._archive is None:
+            self._archive = open_archive(self.config)
+        return self._archive
 
     @classmethod
     def open(cls, config: Config) -> Platform:
@@ -95,19 +115,11 @@ class Platform:
         config.data_dir.mkdir(parents=True, exist_ok=True)
         event_log: EventLog = open_backend(EVENT_LOGS, log_url(config))
         try:
-            store = open_store_for(
-                config["store_url"], migration_state(config), lambda url: open_backend(STORES, url)
-            )
+            store = open_store(config)
         except BaseException:
             event_log.close()
             raise
-        return cls(
-            config=config,
-            event_log=event_log,
-            store=store,
-            tracks=TrackCache(store),
-            archive=open_archive(config),
-        )
+        return cls(config=config, event_log=event_log, store=store, tracks=TrackCache(store))
 
     def consumer_factories(self) -> dict[str, Callable[[], Consumer]]:
         return {

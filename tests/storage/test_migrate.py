@@ -190,3 +190,22 @@ def test_migrate_commands_refuse_out_of_order(tmp_path: Path) -> None:
     assert code == 1 and "cut over until done" in out
     assert invoke("abort")[0] == 0
     assert invoke("status")[0] == 1
+
+
+def test_cli_commands_write_through_the_mirror(tmp_path: Path) -> None:
+    """Commands that open the Store themselves (users, scan, playlists, …) follow the migration too."""
+    data_dir = str(tmp_path / "data")
+    new_url = f"sqlite:///{tmp_path}/new.db"
+
+    def invoke(*args: str) -> str:
+        result = CliRunner().invoke(cli, ["--data-dir", data_dir, *args], obj={})
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    invoke("migrate", "start", "--to", new_url)
+    invoke("users", "add", "bob")
+    new = open_backend(STORES, new_url)
+    try:
+        assert new.get_user("bob") is not None
+    finally:
+        new.close()

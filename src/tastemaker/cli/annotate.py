@@ -8,11 +8,9 @@ import sys
 import click
 from tqdm import tqdm
 
-from tastemaker.backends import STORES, open_backend
 from tastemaker.cli.base import cli, config_from, friendly_errors
 from tastemaker.nlp.embeddings import configure as configure_text_model
-from tastemaker.platform import migration_state
-from tastemaker.storage.migrate import open_store_for
+from tastemaker.platform import open_store
 
 
 @cli.command()
@@ -55,9 +53,7 @@ def annotate(
     chosen = [registry.create(name, **llm) for name in labelers or registry.DEFAULT]
     model = load_current(models_dir(config.data_dir))
     targets = list(dict.fromkeys(tracks)) or model.item_ids
-    store = open_store_for(
-        config["store_url"], migration_state(config), lambda url: open_backend(STORES, url)
-    )
+    store = open_store(config)
     try:
         with tqdm(
             total=len(targets), desc="annotate", unit=" tracks", file=sys.stderr, disable=no_progress

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import click
 
-from tastemaker.backends import STORES, open_backend
 from tastemaker.cli.base import cli, config_from, friendly_errors
 from tastemaker.errors import NotFound
 from tastemaker.nlp.embeddings import configure as configure_text_model
+from tastemaker.platform import open_store
 from tastemaker.storage.store import Store
 
 
@@ -38,7 +38,7 @@ def describe(ctx: click.Context, track_id: str, text_file: Path, source: str) ->
         raise click.UsageError(msg)
     config = config_from(ctx)
     configure_text_model(precision=config["nlp_precision"])
-    store: Store = open_backend(STORES, config["store_url"])
+    store: Store = open_store(config)
     try:
         if store.get_track(track_id) is None:
             msg = f"no track {track_id!r} in the catalog"

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 
-from tastemaker.backends import STORES, open_backend
 from tastemaker.cli.base import cli, config_from, friendly_errors
 from tastemaker.nlp.embeddings import configure as configure_text_model
+from tastemaker.platform import open_store
 from tastemaker.storage.store import Store
 
 EMBEDDINGS_CACHE = "nlp-embeddings.sqlite"
@@ -60,7 +60,7 @@ def import_lyrics(
     configure_text_model(precision=config["nlp_precision"])
     config.data_dir.mkdir(parents=True, exist_ok=True)
     embeddings.use_persistent_cache(config.data_dir / EMBEDDINGS_CACHE)
-    store: Store = open_backend(STORES, config["store_url"])
+    store: Store = open_store(config)
     try:
         report = lyrics_import.ImportReport()
         if paths:

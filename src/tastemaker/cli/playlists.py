@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 import click
 from tqdm import tqdm
 
-from tastemaker.backends import STORES, open_backend
 from tastemaker.cli.base import cli, config_from, friendly_errors
+from tastemaker.platform import open_store
 from tastemaker.storage.models import Playlist
 from tastemaker.storage.store import Store
 
@@ -47,7 +47,7 @@ def for_each_listener(
 
     config = config_from(ctx)
     model = load_current(models_dir(config.data_dir))
-    store: Store = open_backend(STORES, config["store_url"])
+    store: Store = open_store(config)
     now = datetime.now(UTC)
     started = time.monotonic()
     made: list[list[int]] = []

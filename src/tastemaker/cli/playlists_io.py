@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from tastemaker.backends import STORES, open_backend
 from tastemaker.cli.base import cli, config_from, friendly_errors
+from tastemaker.platform import open_store
 from tastemaker.playlists_io.entries import Entry, choose_playlist, display_name, playlist_entries
 from tastemaker.playlists_io.m3u import to_m3u8
 from tastemaker.playlists_io.subsonic import SubsonicClient, push_playlist
@@ -20,7 +20,7 @@ MAX_LISTED = 20
 
 def _load(ctx: click.Context, user: str, kind: str, playlist_id: str | None) -> tuple[str, list[Entry]]:
     """The playlist's display name and its tracks, read from the Store."""
-    store: Store = open_backend(STORES, config_from(ctx)["store_url"])
+    store: Store = open_store(config_from(ctx))
     try:
         playlist = choose_playlist(store, user, kind, playlist_id)
         return display_name(playlist), playlist_entries(store, playlist)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
-from tastemaker.backends import STORES, open_backend
 from tastemaker.catalog.scan import scan as scan_library
 from tastemaker.cli.base import cli, config_from, friendly_errors
+from tastemaker.platform import open_store
 from tastemaker.storage.store import Store
 
 
@@ -45,7 +45,7 @@ def scan(
     """
     config = config_from(ctx, scan_jobs=jobs)
     config.data_dir.mkdir(parents=True, exist_ok=True)
-    store: Store = open_backend(STORES, config["store_url"])
+    store: Store = open_store(config)
     try:
         report = scan_library(
             store,

@@ -8,19 +8,15 @@ import click
 import msgspec
 
 from tastemaker.api.auth import hash_token, new_token
-from tastemaker.api.routers.lastfm_auth import md5_hex
-from tastemaker.backends import STORES, open_backend
 from tastemaker.cli.base import cli, config_from, friendly_errors
 from tastemaker.errors import TastemakerError
+from tastemaker.platform import open_store
 from tastemaker.storage.models import User
 from tastemaker.storage.store import Store
 
 
 def _open_store(ctx: click.Context) -> Store:
-    config = config_from(ctx)
-    config.data_dir.mkdir(parents=True, exist_ok=True)
-    store: Store = open_backend(STORES, config["store_url"])
-    return store
+    return open_store(config_from(ctx))
 
 
 def create_user(store: Store, name: str, *, admin: bool, rotate: bool) -> str:
@@ -40,6 +36,8 @@ def create_user(store: Store, name: str, *, admin: bool, rotate: bool) -> str:
 
 def set_scrobble_password(store: Store, name: str, password: str) -> None:
     """Store md5(password) (the Last.fm protocol needs it) and end the user's Last.fm sessions."""
+    from tastemaker.api.routers.lastfm_auth import md5_hex  # the web framework: not on every CLI start
+
     user = store.get_user(name)
     if user is None:
         msg = f"no user {name!r}; create it first with: tastemaker users add {name}"

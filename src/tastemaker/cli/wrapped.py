@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from datetime import date
+from typing import TYPE_CHECKING
 
 import click
 import msgspec
@@ -13,7 +14,9 @@ from tqdm import tqdm
 from tastemaker.cli.base import cli, config_from, friendly_errors
 from tastemaker.engines import ENGINES, open_engine
 from tastemaker.platform import Platform, open_archive
-from tastemaker.storage.archive import Archive
+
+if TYPE_CHECKING:  # Parquet and fsspec load when a command needs them, not on every CLI start
+    from tastemaker.storage.archive import Archive
 
 FIRST_YEAR, LAST_YEAR = 2002, 2100  # ListenBrainz's earliest listen; anything past 2100 is a typo
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from tastemaker.engines.base import Engine
+from typing import TYPE_CHECKING
+
 from tastemaker.errors import ConfigError
+
+if TYPE_CHECKING:
+    from tastemaker.engines.base import Engine
 
 ENGINES = ("duckdb", "spark")
 

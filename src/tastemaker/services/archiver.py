@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from tastemaker.catalog.track_cache import TrackCache
 from tastemaker.events.identity import album_id_for, artist_id_for
@@ -25,9 +26,11 @@ from tastemaker.events.schema import (
     TrackRef,
     Unlike,
 )
-from tastemaker.storage.archive import Archive
 from tastemaker.storage.models import Album, Artist, Listen, Playlist, Track
 from tastemaker.storage.store import Store
+
+if TYPE_CHECKING:
+    from tastemaker.storage.archive import Archive
 
 LIKED = "liked"
 
