@@ -65,7 +65,7 @@ from confluent_kafka import (
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
 from tastemaker.errors import BackendUnavailable, ConfigError, InvalidEvent
-from tastemaker.events.log import Batch, Offset, Record, partition_for
+from tastemaker.events.log import Batch, Offset, Record, check_offset, check_partition, partition_for
 from tastemaker.events.schema import Event, from_json, to_json
 from tastemaker.events.writer_turn import WriterTurn
 
@@ -413,7 +413,11 @@ class KafkaEventLog:
 
     def poll(self, group: str, max_events: int, *, partitions: Collection[int] | None = None) -> Batch:
         """Up to ``max_events`` records after this handle's position in each partition asked for."""
-        chosen = sorted({self._check_partition(p) for p in partitions}) if partitions is not None else None
+        chosen = (
+            sorted({check_partition(p, self.partitions) for p in partitions})
+            if partitions is not None
+            else None
+        )
         order = chosen if chosen is not None else list(range(self.partitions))
         if max_events < 1 or not order:
             return Batch()
@@ -435,7 +439,7 @@ class KafkaEventLog:
 
     def commit(self, group: str, offsets: Mapping[int, int]) -> None:
         """Store next-offsets synchronously; an offset below the stored one is ignored (never backwards)."""
-        wanted = {self._check_partition(p): self._check_offset(o) for p, o in offsets.items()}
+        wanted = {check_partition(p, self.partitions): check_offset(o) for p, o in offsets.items()}
         if not wanted:
             return
         with self._group_lock(group):
@@ -571,19 +575,6 @@ class KafkaEventLog:
         return sum(offset - floor[p] for p, offset in moved.items())
 
     # -- checks, errors and lifetime -----------------------------------------------------------
-
-    def _check_partition(self, partition: int) -> int:
-        if not 0 <= partition < self.partitions:
-            msg = f"partition {partition} does not exist; this log has partitions 0 to {self.partitions - 1}"
-            raise ValueError(msg)
-        return partition
-
-    @staticmethod
-    def _check_offset(offset: int) -> int:
-        if offset < 0:
-            msg = f"offset {offset} is negative; commit the offset of the next event to read"
-            raise ValueError(msg)
-        return int(offset)
 
     def _unavailable(self, action: str, exc: BaseException) -> BackendUnavailable:
         hint = "check that the brokers are running and reachable, and the bootstrap servers in the URL"

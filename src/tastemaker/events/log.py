@@ -51,6 +51,21 @@ def partition_for(user_id: str, partitions: int) -> int:
     return int(mmh3.hash(user_id.encode(), 0, signed=False)) % partitions
 
 
+def check_partition(partition: int, partitions: int) -> int:
+    """``partition``, or a ValueError naming the partitions the log has (every backend's message)."""
+    if not 0 <= partition < partitions:
+        msg = f"partition {partition} does not exist; this log has partitions 0 to {partitions - 1}"
+        raise ValueError(msg)
+    return partition
+
+
+def check_offset(offset: int) -> int:
+    if offset < 0:
+        msg = f"offset {offset} is negative; commit the offset of the next event to read"
+        raise ValueError(msg)
+    return int(offset)
+
+
 @runtime_checkable
 class EventLog(Protocol):
     """Ordered per partition, durable, idempotent on ``event_id``.

@@ -35,7 +35,7 @@ import msgspec
 
 from tastemaker.errors import BackendUnavailable, ConfigError, InvalidEvent
 from tastemaker.events import sqlite_log_schema as layout
-from tastemaker.events.log import Batch, Offset, Record, partition_for
+from tastemaker.events.log import Batch, Offset, Record, check_offset, check_partition, partition_for
 from tastemaker.events.schema import Event, to_json
 from tastemaker.events.writer_turn import WriterTurn
 
@@ -198,7 +198,7 @@ class SQLiteEventLog:
 
     def commit(self, group: str, offsets: Mapping[int, int]) -> None:
         """Store next-offsets durably; an offset below the stored one is ignored (never backwards)."""
-        rows = [(group, self._check_partition(p), self._check_offset(o)) for p, o in offsets.items()]
+        rows = [(group, check_partition(p, self.partitions), check_offset(o)) for p, o in offsets.items()]
         if rows:
             # Return nothing from the writer: a Cursor handed to this thread would be freed here,
             # resetting a cached statement the writer may be running (SQLITE_MISUSE, seen under load).
@@ -285,7 +285,11 @@ class SQLiteEventLog:
 
     def poll(self, group: str, max_events: int, *, partitions: Collection[int] | None = None) -> Batch:
         """Up to ``max_events`` records after this handle's position, taking partitions in turn."""
-        chosen = sorted({self._check_partition(p) for p in partitions}) if partitions is not None else None
+        chosen = (
+            sorted({check_partition(p, self.partitions) for p in partitions})
+            if partitions is not None
+            else None
+        )
         order = chosen if chosen is not None else list(range(self.partitions))
         if max_events < 1 or not order:
             return Batch()
@@ -365,19 +369,6 @@ class SQLiteEventLog:
             self._readers.append(conn)
         self._local.conn = conn
         return conn
-
-    def _check_partition(self, partition: int) -> int:
-        if not 0 <= partition < self.partitions:
-            msg = f"partition {partition} does not exist; this log has partitions 0 to {self.partitions - 1}"
-            raise ValueError(msg)
-        return partition
-
-    @staticmethod
-    def _check_offset(offset: int) -> int:
-        if offset < 0:
-            msg = f"offset {offset} is negative; commit the offset of the next event to read"
-            raise ValueError(msg)
-        return int(offset)
 
     # -- errors and lifetime -------------------------------------------------------------------
 
