@@ -204,6 +204,12 @@ def test_features_and_labels(store: Store, ns: str) -> None:
     assert store.get_labels(f"{ns}-t") == labels
     assert store.get_features(f"{ns}-none") is None
     assert store.get_labels(f"{ns}-none") is None
+    store.put_labels(f"{ns}-u", {"annotations": {"mood": {"value": "chill", "confidence": 0.5}}})
+    assert store.get_labels_many([f"{ns}-u", f"{ns}-none", f"{ns}-t", f"{ns}-u"]) == {
+        f"{ns}-t": labels,
+        f"{ns}-u": {"annotations": {"mood": {"value": "chill", "confidence": 0.5}}},
+    }
+    assert store.get_labels_many([]) == {}
 
 
 def test_recaps_by_user_and_year_replaced_whole(store: Store, ns: str) -> None:

@@ -16,11 +16,11 @@ from tastemaker.audio.records import save_result
 from tastemaker.catalog.track_cache import TrackCache
 from tastemaker.events.schema import Play
 from tastemaker.platform import Platform, profile_params
-from tastemaker.profiles.audio_cache import AudioCache
 from tastemaker.profiles.audio_features import AUDIO_BASIS, ROW_WIDTH, ItemVector, track_audio
 from tastemaker.profiles.decayed import item_row, vector_mean
 from tastemaker.profiles.profile import DAY_S, ProfileParams, TasteProfile, apply_event, summary
 from tastemaker.profiles.profiler import Profiler
+from tastemaker.profiles.row_cache import AudioCache
 from tests.profiles.listening import Listening, audio_features
 
 T0 = datetime(2025, 5, 1, tzinfo=UTC)

@@ -1,8 +1,10 @@
 """Every on-disk format version of the Taste Profile stays readable (voyager-style golden files).
 
 ``v1/profile.msgpack`` was written by format 1; reading it now migrates it to the current format.
-``v2/profile.msgpack`` was written once by ``build_v2()`` below (``python -m tests.profiles.test_golden``
-rewrites it: do that only when adding a format version, never to make a failing test pass).
+``v2/profile.msgpack`` was written by format 2 (``build_v2()`` below, when it was current);
+``v3/profile.msgpack`` was written once by ``build_v3()`` (``python -m tests.profiles.test_golden``
+writes the current version's file: run it only when adding a format version, never to make a failing
+test pass).
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ PARAMS = ProfileParams(short_half_life_s=7 * DAY_S, long_half_life_s=180 * DAY_S
 def test_v1_profile_decodes_and_migrates_to_the_current_version() -> None:
     data = (GOLDEN / "v1" / "profile.msgpack").read_bytes()
     profile = decode(data)
-    assert profile.version == FORMAT_VERSION == 2
+    assert profile.version == FORMAT_VERSION == 3
     assert (profile.user_id, profile.plays, profile.skips, profile.likes) == ("golden", 1, 1, 1)
     assert profile.ms_played == 105_000 and profile.applied == {"3": 41}
     assert profile.first_listen == datetime(2025, 1, 1, tzinfo=UTC)
@@ -77,17 +79,40 @@ def test_the_profiler_upgrades_a_stored_v1_profile_when_it_next_writes_it(platfo
     stored = platform.store.get_profile("golden")
     assert stored is not None and stored != v1
     profile = decode(stored)
-    assert (profile.version, profile.plays, profile.skips, profile.likes) == (2, 2, 1, 1)
+    assert (profile.version, profile.plays, profile.skips, profile.likes) == (3, 2, 1, 1)
     assert set(profile.tracks) == {"t1", "t2"} and profile.skips_by_context["album"] == [0, 1]
     view = summary(profile, PARAMS, now=T0 + timedelta(days=5, minutes=1))
     assert view["audio_features"]["long_term"]["energy"]["mean"] == 0.6
     assert view["personality"]["familiarity_exploration"]["score"] == 0.0  # a new track by a known artist
 
 
-def test_v2_profile_decodes_and_re_encodes_identically() -> None:
+def test_v2_profile_decodes_and_migrates_to_the_current_version() -> None:
     data = (GOLDEN / "v2" / "profile.msgpack").read_bytes()
     profile = decode(data)
-    assert profile.version == 2 == FORMAT_VERSION
+    assert profile.version == FORMAT_VERSION == 3
+    assert profile.labels == {}  # the v3 part starts empty
+    _assert_v2_values(profile)
+    again = decode(encode(profile))
+    assert encode(again) == encode(profile)
+
+
+def test_v3_profile_decodes_and_re_encodes_identically() -> None:
+    data = (GOLDEN / "v3" / "profile.msgpack").read_bytes()
+    profile = decode(data)
+    assert profile.version == 3 == FORMAT_VERSION
+    _assert_v2_values(profile)
+    # the labels: the play (0.5) and the like (2) fold in x confidence; the skip (-0.5) too
+    chill = profile.labels["mood:chill"]
+    skip_long, like_long = 2 ** (1 / 180), 2 * 2 ** (2 / 180)
+    assert chill.long == pytest.approx(0.8 * (0.5 - 0.5 * skip_long + like_long) * 2 ** (-2 / 180))
+    assert set(profile.labels) == {"mood:chill", "activity:focus"}
+    view = summary(profile, PARAMS, now=T0 + timedelta(days=2))["top_labels"]
+    assert [item["id"] for item in view["mood"]["long_term"]] == ["chill"]
+    assert view["activity"]["short_term"][0]["score"] > 0
+    assert encode(profile) == data
+
+
+def _assert_v2_values(profile: TasteProfile) -> None:
     assert (profile.user_id, profile.plays, profile.skips, profile.likes) == ("golden", 1, 1, 1)
     assert profile.applied == {"3": 41} and profile.anchor == T0.timestamp()
     # familiarity: the play was of a new track (0), the skip of a known one (1), a day later
@@ -112,11 +137,10 @@ def test_v2_profile_decodes_and_re_encodes_identically() -> None:
     assert (audio.version, audio.dim, als.version, als.dim) == ("similarity-33c4c7e1", 12, "m1", 3)
     mean = vector_mean(audio, long=True)
     assert mean is not None and mean[:2].tolist() == pytest.approx([0.6, 0.8])
-    assert encode(profile) == data
 
 
-def build_v2() -> TasteProfile:
-    """The profile in ``v2/profile.msgpack``: v1's three events on a track with every v2 input."""
+def build_v3() -> TasteProfile:
+    """The profile in ``v3/profile.msgpack``: v1's three events on a track with every v2 and v3 input."""
     track = Track(
         track_id="t1",
         name="Song",
@@ -151,13 +175,14 @@ def build_v2() -> TasteProfile:
         Skip(user_id="golden", ts=T0 + timedelta(days=1), track_id="t1", ms_played=5_000),
         Like(user_id="golden", ts=T0 + timedelta(days=2), track_id="t1"),
     ]
+    labels = (("mood:chill", 0.8), ("activity:focus", 0.5))
     for event in events:
-        apply_event(profile, event, track, PARAMS, audio=audio, item_vectors=als)
+        apply_event(profile, event, track, PARAMS, audio=audio, item_vectors=als, labels=labels)
     profile.applied = {"3": 41}
     profile.updated_at = T0 + timedelta(days=2)
     return profile
 
 
 if __name__ == "__main__":
-    (GOLDEN / "v2").mkdir(exist_ok=True)
-    (GOLDEN / "v2" / "profile.msgpack").write_bytes(encode(build_v2()))
+    (GOLDEN / "v3").mkdir(exist_ok=True)
+    (GOLDEN / "v3" / "profile.msgpack").write_bytes(encode(build_v3()))

@@ -9,8 +9,8 @@ partition is consumed by one profiler at a time, so this process is the only wri
 it holds. If writing a batch fails the cache is dropped, because it may hold changes that never
 reached the store.
 
-Tracks' audio features come from a second bounded cache (``profiles/audio_cache.py``), asked once per
-batch for the distinct tracks in it, like the track cache.
+Tracks' audio features and annotation labels come from bounded caches (``profiles/row_cache.py``),
+asked once per batch for the distinct tracks in it, like the track cache.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from datetime import UTC, datetime
 from tastemaker.catalog.track_cache import TrackCache
 from tastemaker.events.log import Record
 from tastemaker.events.schema import TrackRef
-from tastemaker.profiles.audio_cache import AudioCache
 from tastemaker.profiles.profile import ProfileParams, TasteProfile, apply_event, decode, encode
+from tastemaker.profiles.row_cache import AudioCache, LabelCache
 from tastemaker.storage.store import Store
 
 
@@ -38,12 +38,14 @@ class Profiler:
         *,
         cache_size: int = 50_000,
         audio: AudioCache | None = None,
+        labels: LabelCache | None = None,
     ) -> None:
         self.store = store
         self.tracks = tracks
         self.params = params
         self.cache_size = cache_size
         self.audio = audio if audio is not None else AudioCache(store)
+        self.labels = labels if labels is not None else LabelCache(store)
         self._cache: OrderedDict[str, TasteProfile] = OrderedDict()
 
     def _load(self, users: set[str]) -> dict[str, TasteProfile]:
@@ -71,6 +73,7 @@ class Profiler:
             track_ids = {event.track_id for _, event in relevant if event.track_id}
             tracks = self.tracks.get_many(track_ids)
             audio = self.audio.get_many(track_ids)
+            labels = self.labels.get_many(track_ids)
             params = self.params
             for record, event in relevant:
                 profile = profiles[event.user_id]
@@ -79,7 +82,14 @@ class Profiler:
                     continue
                 track_id = event.track_id
                 if track_id:
-                    apply_event(profile, event, tracks.get(track_id), params, audio=audio.get(track_id))
+                    apply_event(
+                        profile,
+                        event,
+                        tracks.get(track_id),
+                        params,
+                        audio=audio.get(track_id),
+                        labels=labels.get(track_id, ()),
+                    )
                 else:
                     apply_event(profile, event, None, params)
                 profile.applied[key] = record.offset

@@ -11,6 +11,7 @@ from typing import Any
 from tastemaker.profiles.affinity import Affinity, at
 from tastemaker.profiles.audio_features import distribution
 from tastemaker.profiles.decayed import DecayedVector, FloatArray, vector_mean, weight_at
+from tastemaker.profiles.labels import split_key
 
 HORIZONS = ("short_term", "long_term")
 
@@ -27,6 +28,18 @@ def top(
         return [{"id": key, "score": round(value, 4)} for key, value in best if value > 0]
 
     return {"short_term": ranked(False), "long_term": ranked(True)}
+
+
+def top_labels(
+    table: dict[str, Affinity], *, now: float, half_lives: tuple[float, float], n: int
+) -> dict[str, dict[str, list[dict[str, Any]]]]:
+    """The label affinities by kind (``{"mood": {"short_term": [{"id": "chill", ...}], ...}}``)."""
+    by_kind: dict[str, dict[str, Affinity]] = {}
+    for key, score in table.items():
+        kind, value = split_key(key)
+        by_kind.setdefault(kind, {})[value] = score
+    ranked = sorted(by_kind.items())
+    return {kind: top(scores, now=now, half_lives=half_lives, n=n) for kind, scores in ranked}
 
 
 def evidence(

@@ -322,6 +322,7 @@ METHOD_QUERIES: dict[str, tuple[str, ...]] = {
     "get_analysis": ("select_analysis",),
     "put_labels": ("insert_labels",),
     "get_labels": ("select_labels",),
+    "get_labels_many": ("select_labels",),
     "put_recaps": ("insert_recap",),
     "get_recap": ("select_recap",),
     "put_library_files": ("insert_library_file",),

@@ -283,6 +283,11 @@ class CassandraStore:
         rows = self._execute("select_labels", (track_id,))
         return _DICT.decode(rows[0][0]) if rows else None
 
+    def get_labels_many(self, track_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        unique = list(dict.fromkeys(track_ids))
+        found = self._read_many("select_labels", unique, keyed=False)
+        return {key: _DICT.decode(row[0]) for key, row in zip(unique, found, strict=True) if row is not None}
+
     # Wrapped
     def put_recaps(self, year: int, recaps: Mapping[str, bytes]) -> None:
         self._write_all("insert_recap", [(user_id, year, bytes(data)) for user_id, data in recaps.items()])

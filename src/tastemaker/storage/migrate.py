@@ -323,6 +323,10 @@ class MirroredStore:
         found: dict[str, Any] | None = self._read("get_labels", track_id)
         return found
 
+    def get_labels_many(self, track_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = self._read("get_labels_many", list(track_ids))
+        return found
+
     def put_recaps(self, year: int, recaps: Mapping[str, bytes]) -> None:
         self._write("put_recaps", year, recaps)
 

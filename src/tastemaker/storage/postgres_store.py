@@ -240,6 +240,9 @@ class PostgresStore:
         data = self._get_one("labels", "track_id", track_id)
         return None if data is None else DICT.decode(data)
 
+    def get_labels_many(self, track_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        return {key: DICT.decode(data) for key, data in self._get_many("labels", "track_id", track_ids)}
+
     # Wrapped
     def put_recaps(self, year: int, recaps: Mapping[str, bytes]) -> None:
         sql = (

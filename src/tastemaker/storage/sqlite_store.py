@@ -272,6 +272,9 @@ class SQLiteStore:
         data = self._get_one("labels", "track_id", track_id)
         return None if data is None else DICT.decode(data)
 
+    def get_labels_many(self, track_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        return {key: DICT.decode(data) for key, data in self._get_many("labels", "track_id", track_ids)}
+
     # library scans
     def put_library_files(self, files: Sequence[LibraryFile]) -> None:
         self._write_many(_REPLACE_SQL, "library_files", "path", [(f.path, text(f)) for f in files])

@@ -86,6 +86,9 @@ class Store(Protocol):
 
     def get_labels(self, track_id: str) -> dict[str, Any] | None: ...
 
+    def get_labels_many(self, track_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+        """The labels rows of those tracks that have one (a multi-get by partition key)."""
+
     # library scans
     def put_library_files(self, files: Sequence[LibraryFile]) -> None:
         """Upsert by path (the whole row is replaced)."""
