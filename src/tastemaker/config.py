@@ -88,6 +88,17 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("llm_api_key", "", "API key sent to the llm endpoint as a Bearer token", secret=True),
     Setting("llm_timeout_s", 20.0, "Seconds the llm labeler waits for one answer before skipping the track"),
     Setting("admin_token", "", "A bootstrap admin token accepted besides the stored ones", secret=True),
+    Setting(
+        "demo_mode",
+        False,
+        "Serve /v1/demo: list simulated listeners and hand out their tokens to anyone (tastemaker demo)",
+    ),
+    Setting(
+        "stream_secret",
+        "",
+        "HMAC key of signed stream URLs (empty: generated once into {data_dir}/stream-secret)",
+        secret=True,
+    ),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
 

@@ -116,6 +116,26 @@ def test_live_model_picks_up_a_new_version_without_a_restart(tmp_path: Path, mod
     assert held is not None and held.version == 2  # checks at most once per interval
 
 
+def test_threads_asking_together_for_the_first_model_all_get_it(tmp_path: Path, model: Model) -> None:
+    """The first requests after a start come together (a web page's sections): none may hear
+    "not trained" just because another thread is still loading the model."""
+    write_model(tmp_path, model)
+    live = LiveModel(tmp_path, check_interval_s=3600.0)
+    barrier = threading.Barrier(4)
+    got: list[Model | None] = []
+
+    def ask() -> None:
+        barrier.wait()
+        got.append(live.get())
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(got) == 4 and all(found is not None and found.version == 1 for found in got)
+
+
 def test_unreadable_versions_say_what_to_do(tmp_path: Path, model: Model) -> None:
     with pytest.raises(NotFound, match="run tastemaker train first"):
         load_current(tmp_path)

@@ -9,23 +9,30 @@ from typing import Any
 
 from litestar import Litestar, Request, Response, get
 from litestar.datastructures import State
+from litestar.exceptions import NotFoundException
 from litestar.openapi import OpenAPIConfig
 
 from tastemaker import __version__
 from tastemaker.api.errors import EXCEPTION_HANDLERS, SHAPES_BY_PREFIX
 from tastemaker.api.metrics import Metrics
 from tastemaker.api.routers.audio import audio_router
+from tastemaker.api.routers.demo import demo_router
 from tastemaker.api.routers.dj import dj_router
 from tastemaker.api.routers.lastfm import lastfm_router
 from tastemaker.api.routers.listenbrainz import listenbrainz_router
 from tastemaker.api.routers.listenbrainz_errors import lb_error
+from tastemaker.api.routers.me import me_router
 from tastemaker.api.routers.native import json_response, native_router, platform_of
 from tastemaker.api.routers.playlists import playlists_router
 from tastemaker.api.routers.recommendations import recommendations_router
 from tastemaker.api.routers.spotify import spotify_router
 from tastemaker.api.routers.spotify_errors import spotify_error
+from tastemaker.api.routers.stream import stream_router
 from tastemaker.api.routers.titles import titles_router
+from tastemaker.api.routers.top import top_router
 from tastemaker.api.routers.wrapped import wrapped_router
+from tastemaker.api.stream_signing import stream_secret
+from tastemaker.api.web import STATIC_DIR, spa_fallback, web_handlers
 from tastemaker.config import Config
 from tastemaker.platform import Platform
 from tastemaker.storage.migrate import MirroredStore
@@ -63,8 +70,10 @@ def app_from_environment() -> Litestar:
     return app
 
 
-def create_app(platform: Platform, *, run_consumers: bool = True) -> Litestar:
-    """Build the app around an open platform; consumers start and stop with the app when asked."""
+def create_app(platform: Platform, *, run_consumers: bool = True, static_dir: Path | None = None) -> Litestar:
+    """Build the app around an open platform; consumers start and stop with the app when asked.
+
+    ``static_dir`` holds the built web app served at ``/`` (default: the package's ``api/static``)."""
     SHAPES_BY_PREFIX.update({"/spotify/": spotify_error, "/1/": lb_error})
     app_metrics = Metrics(
         platform.event_log,
@@ -91,10 +100,15 @@ def create_app(platform: Platform, *, run_consumers: bool = True) -> Litestar:
             dj_router,
             recommendations_router,
             titles_router,
+            me_router,
+            top_router,
+            stream_router,
+            demo_router,
             healthz,
             metrics,
+            *web_handlers,
         ],
-        exception_handlers=EXCEPTION_HANDLERS,
+        exception_handlers={**EXCEPTION_HANDLERS, NotFoundException: spa_fallback},
         on_startup=[start],
         on_shutdown=[stop],
         openapi_config=OpenAPIConfig(title="Tastemaker", version=__version__, path="/docs"),
@@ -103,6 +117,8 @@ def create_app(platform: Platform, *, run_consumers: bool = True) -> Litestar:
             {
                 "platform": platform,
                 "metrics": app_metrics,
+                "stream_secret": stream_secret(platform.config),
+                "static_dir": static_dir or STATIC_DIR,
             }
         ),
         debug=False,

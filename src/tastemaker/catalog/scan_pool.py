@@ -28,6 +28,8 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+from threadpoolctl import threadpool_limits
+
 from tastemaker.audio import model
 from tastemaker.audio.model import AudioResult
 from tastemaker.audio.records import save_result
@@ -146,8 +148,13 @@ def _start_worker(nice: int) -> None:
 
     A worker also leaves as soon as its parent is gone: after a ``kill -9`` of the scan nothing else
     would stop it, because it holds both ends of its task queue and so never sees end-of-file there.
+
+    Each worker uses one BLAS thread: the pool already runs one worker per core, and OpenBLAS's own
+    threads would only compete with the other workers (measured on a 2-core VM: the analysis of a
+    30 s clip takes 51 ms with 2 BLAS threads and 55 ms with 1, but 101 ms of CPU against 55).
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threadpool_limits(1, "blas")
     if nice:
         os.nice(nice)
     parent = multiprocessing.parent_process()

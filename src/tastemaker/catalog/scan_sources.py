@@ -1,4 +1,5 @@
-"""Where a track's audio comes from: a local path, a ``file://`` URL, or an ``http(s)://`` download.
+"""Where a track's audio comes from: a local path, a ``file://`` URL, or an ``http(s)://`` download
+(``synth:`` URLs, synthesized demo audio, need no source: see ``audio/synth.py``).
 
 Problems become ``AudioError`` with a kind of their own (``bad_url``, ``download_failed``), so the
 catalog consumer records them exactly like a file that does not decode.
@@ -34,7 +35,10 @@ def local_path(audio_url: str) -> Path | None:
     elif parts.scheme == "":
         path = Path(audio_url)
     else:
-        msg = f"unsupported URL {audio_url!r}: use an absolute path, a file:// URL or an http(s):// URL"
+        msg = (
+            f"unsupported URL {audio_url!r}: use an absolute path, a file:// URL, an http(s):// URL "
+            "or a synth: URL"
+        )
         raise AudioError(audio_url, "bad_url", msg)
     if not path.is_absolute():
         msg = "a relative path means nothing to a server; give an absolute path or a file:// URL"

@@ -11,6 +11,7 @@ from tastemaker.platform import Platform
 from tastemaker.simulate import open_sink, run_simulation
 from tastemaker.simulate.log_sink import LogSink
 from tastemaker.simulate.sinks import Sink
+from tastemaker.simulate.sound import AUDIO_MODES
 
 PARTS = ("all", "catalog", "listening")
 
@@ -40,6 +41,14 @@ def default_start(days: int) -> date:
     help="Only the catalog (track_added events), only the listening, or both.",
 )
 @click.option(
+    "--audio",
+    type=click.Choice(AUDIO_MODES),
+    default="none",
+    show_default=True,
+    help="synth: give every track a synth: audio URL (synthesized at its tempo, key and energy), "
+    "for the player and the audio analyser.",
+)
+@click.option(
     "--to",
     "to",
     required=True,
@@ -61,6 +70,7 @@ def simulate(
     start: datetime | None,
     limit: int | None,
     part: str,
+    audio: str,
     to: str,
     target: str | None,
     token: str | None,
@@ -90,6 +100,7 @@ def simulate(
             limit_events=limit,
             progress=not no_progress,
             part=part,
+            audio=audio,
         )
     finally:
         if platform is not None:

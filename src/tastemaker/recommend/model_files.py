@@ -304,8 +304,10 @@ class LiveModel:
     ``check_interval_s`` and loads a newer version when there is one.
 
     Loading happens in the calling thread, one thread at a time; other threads keep getting the model
-    they had meanwhile, so a server never waits for a reload. A version that fails to load is logged
-    by the caller (the exception propagates) and the old model stays in use.
+    they had meanwhile, so a server never waits for a reload. Only the first load is waited for: with
+    no model yet, a thread that finds another one loading waits for it rather than answer "not trained"
+    (a web page's first requests come together). A version that fails to load is logged by the caller
+    (the exception propagates) and the old model stays in use.
     """
 
     def __init__(self, root: Path, *, check_interval_s: float = 5.0) -> None:
@@ -318,10 +320,13 @@ class LiveModel:
 
     def get(self) -> Model | None:
         """The model to use now (None until the first ``train``)."""
-        due = time.monotonic() - self._checked_at >= self.check_interval_s
-        if due and self._lock.acquire(blocking=False):
+        first = self._model is None
+        due = first or time.monotonic() - self._checked_at >= self.check_interval_s
+        if due and self._lock.acquire(blocking=first):
             try:
-                self._refresh()
+                # a thread that waited finds the model another one loaded meanwhile
+                if self._model is None or time.monotonic() - self._checked_at >= self.check_interval_s:
+                    self._refresh()
             finally:
                 self._lock.release()
         return self._model

@@ -1,5 +1,7 @@
 """The catalog consumer: ``track_added`` events into the catalog, and audio features for every track
-whose event says where its audio is (``audio_url``: an absolute path, a ``file://`` or an ``http(s)://`` URL).
+whose event says where its audio is (``audio_url``: an absolute path, a ``file://`` or an ``http(s)://`` URL,
+or a ``synth:`` URL that names synthesized demo audio: its first 30 s are rendered and analysed in the
+worker, in memory, with no file at all).
 
 Analysis runs in a small process pool (``catalog/scan_pool.py``), not inline in this thread, because
 this consumer usually runs inside the API server: inline DSP would hold the interpreter lock that
@@ -24,6 +26,7 @@ from pathlib import Path
 
 from tastemaker.audio import model
 from tastemaker.audio.decode import AudioError
+from tastemaker.audio.synth import is_synth_url, parse_synth_url
 from tastemaker.catalog.scan_files import FoundFile, is_unchanged
 from tastemaker.catalog.scan_pool import Job, analyse, default_workers, save_outcome
 from tastemaker.catalog.scan_sources import download, local_path
@@ -84,14 +87,14 @@ class CatalogConsumer:
     def _job(self, event: TrackAdded, downloads: Path, number: int) -> Job | None:
         """The job for one event, or None when its audio was already analysed for this track."""
         url = event.audio_url or ""
+        if is_synth_url(url):
+            parse_synth_url(url)  # a bad one is recorded here, like a bad path
+            if self._url_done(url, event.track_id):
+                return None
+            return Job(path=url, key=url, track_id=event.track_id, size=0, mtime_ns=0)
         path = local_path(url)
         if path is None:
-            previous = self.store.get_library_file(url)
-            if (
-                previous is not None
-                and (previous.track_id, previous.error) == (event.track_id, None)
-                and previous.algorithm_version == model.ALGORITHM_VERSION
-            ):
+            if self._url_done(url, event.track_id):
                 return None
             file, size = download(url, downloads, name=str(number))
             return Job(path=str(file), key=url, track_id=event.track_id, size=size, mtime_ns=0)
@@ -110,4 +113,13 @@ class CatalogConsumer:
             return None
         return Job(
             path=str(path), key=str(path), track_id=event.track_id, size=found.size, mtime_ns=found.mtime_ns
+        )
+
+    def _url_done(self, url: str, track_id: str) -> bool:
+        """Whether the audio at ``url`` was analysed for this track, without error, by this algorithm."""
+        previous = self.store.get_library_file(url)
+        return (
+            previous is not None
+            and (previous.track_id, previous.error) == (track_id, None)
+            and previous.algorithm_version == model.ALGORITHM_VERSION
         )

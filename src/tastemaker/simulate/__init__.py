@@ -9,10 +9,13 @@ session) and a bounded cache of listeners are all that is held. See ``docs/simul
 The API::
 
     run_simulation(*, seed, users, tracks, days, start, sink, limit_events=None, progress=True,
-                   shard=(0, 1), part="all") -> int
+                   shard=(0, 1), part="all", audio="none") -> int
     open_sink(to, target=None, *, token=None) -> Sink     # "ndjson"/"parquet"/"null" or an http(s) URL
     World.build(*, seed, users, tracks, start, days) -> World
-    events(world, *, shard=(0, 1), part="all") -> Iterator[Event]  # catalog, then listening
+    events(world, *, shard=(0, 1), part="all", audio="none") -> Iterator[Event]  # catalog, then listening
+
+``audio="synth"`` gives every catalog track a ``synth:`` audio URL (``simulate/sound.py``), which
+``tastemaker.audio.synth`` renders: playable in the web app and analysed by the catalog consumer.
 
 Sinks: ``NdjsonSink(path | None)``, ``ParquetSink(directory)``, ``HttpSink(url, token=...)``,
 ``LogSink(event_log)``, ``NullSink()``; each has ``write(events)``, ``close()`` and ``abort()``,

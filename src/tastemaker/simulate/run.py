@@ -27,16 +27,18 @@ def run_simulation(
     progress: bool = True,
     shard: tuple[int, int] = (0, 1),
     part: str = "all",
+    audio: str = "none",
 ) -> int:
     """Generate the world's events (at most ``limit_events``) into ``sink`` and return how many.
 
     ``part`` (``"all"``, ``"catalog"``, ``"listening"``) and ``shard=(k, n)`` (every n-th listener
-    from k, for parallel runs) select what to write, as in ``events``.
+    from k, for parallel runs) select what to write, as in ``events``; ``audio="synth"`` gives every
+    ``track_added`` a ``synth:`` audio URL.
     The sink is closed on success (so its output is complete) and aborted on any error, including
     Ctrl-C. Progress goes to stderr, so NDJSON on stdout stays clean.
     """
     world = World.build(seed=seed, users=users, tracks=tracks, start=start, days=days)
-    stream = events(world, shard=shard, part=part)
+    stream = events(world, shard=shard, part=part, audio=audio)
     if limit_events is not None:
         stream = islice(stream, limit_events)
     written = 0

@@ -14,6 +14,7 @@ from tastemaker.events.schema import Event, TrackAdded
 from tastemaker.simulate.genres import GENRE_NAMES
 from tastemaker.simulate.schedule import day_slots
 from tastemaker.simulate.sessions import simulate_session
+from tastemaker.simulate.sound import AUDIO_MODES, track_audio_url
 from tastemaker.simulate.world import CATALOG_USER, World, album_id, artist_id, track_id
 
 _SESSION_BITS = 4  # MAX_SESSIONS < 16
@@ -24,13 +25,16 @@ _MS_BITS = 28  # deadlines stay under two days = 172.8 M ms < 2 ** 28
 PARTS = ("all", "catalog", "listening")
 
 
-def events(world: World, *, shard: tuple[int, int] = (0, 1), part: str = "all") -> Iterator[Event]:
+def events(
+    world: World, *, shard: tuple[int, int] = (0, 1), part: str = "all", audio: str = "none"
+) -> Iterator[Event]:
     """Every event of the world: ``track_added`` for the whole catalog, then the listening.
 
     ``part`` picks only the ``"catalog"`` or only the ``"listening"`` (the demo loads the catalog
     first). ``shard=(k, n)`` yields only listeners ``k, k + n, k + 2n, ...`` (and the catalog only
     for ``k == 0``): listeners are independent, so ``n`` processes together write exactly the events
-    of one, ``n`` times faster.
+    of one, ``n`` times faster. ``audio="synth"`` gives each track a ``synth:`` audio URL (see
+    ``catalog_events``); it changes nothing in the listening.
     """
     k, n = shard
     if not 0 <= k < n:
@@ -39,21 +43,30 @@ def events(world: World, *, shard: tuple[int, int] = (0, 1), part: str = "all") 
     if part not in PARTS:
         msg = f"part = {part!r}: expected one of {', '.join(PARTS)}"
         raise ValueError(msg)
+    _check_audio(audio)
     if k == 0 and part != "listening":
-        yield from catalog_events(world)
+        yield from catalog_events(world, audio=audio)
     if part != "catalog":
         yield from listening_events(world, shard=shard)
 
 
-def catalog_events(world: World) -> Iterator[TrackAdded]:
-    """One ``track_added`` per track, by user ``"catalog"`` at the start of the first day."""
+def catalog_events(world: World, *, audio: str = "none") -> Iterator[TrackAdded]:
+    """One ``track_added`` per track, by user ``"catalog"`` at the start of the first day.
+
+    With ``audio="synth"`` each carries ``audio_url``, a ``synth:`` URL with the track's tempo, key,
+    mode and energy (``simulate/sound.py``); its event id differs from the one without audio, so a
+    catalog sent again with audio is not dropped as a duplicate of the one sent without.
+    """
+    _check_audio(audio)
     catalog, ts = world.catalog, world.day_start(0)
+    synth = audio == "synth"
+    suffix = ".synth" if synth else ""
     for track in range(catalog.n_tracks):
         artist, album = catalog.track_artist[track], catalog.track_album[track]
         yield TrackAdded(
             user_id=CATALOG_USER,
             ts=ts,
-            event_id=f"sim:{world.tag}:catalog.{track}",
+            event_id=f"sim:{world.tag}:catalog.{track}{suffix}",
             track_id=track_id(track),
             track_name=catalog.track_names[track],
             artist_name=catalog.artist_names[artist],
@@ -64,7 +77,14 @@ def catalog_events(world: World) -> Iterator[TrackAdded]:
             release_date=catalog.album_release[album],
             genres=[GENRE_NAMES[g] for g in catalog.artist_genres[artist]],
             popularity=catalog.popularity(track),
+            audio_url=track_audio_url(catalog, world.seed, track) if synth else None,
         )
+
+
+def _check_audio(audio: str) -> None:
+    if audio not in AUDIO_MODES:
+        msg = f"audio = {audio!r}: expected one of {', '.join(AUDIO_MODES)}"
+        raise ValueError(msg)
 
 
 def listening_events(world: World, *, shard: tuple[int, int] = (0, 1)) -> Iterator[Event]:

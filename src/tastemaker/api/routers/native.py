@@ -125,6 +125,8 @@ def _name_tracks(platform: Platform, top: dict[str, list[dict[str, Any]]]) -> No
 
 @get("/tracks/{track_id:str}", summary="A catalog track with its features and labels", sync_to_thread=True)
 def get_track(request: Request[Any, Any, Any], track_id: FromPath[str]) -> Response[bytes]:
+    from tastemaker.api.stream_signing import stream_path
+
     principal_of(request)
     store = platform_of(request).store
     track = store.get_track(track_id)
@@ -134,6 +136,10 @@ def get_track(request: Request[Any, Any, Any], track_id: FromPath[str]) -> Respo
     body = msgspec.to_builtins(track)
     body["features"] = store.get_features(track_id)
     body["labels"] = store.get_labels(track_id)
+    secret = request.app.state.stream_secret
+    body["stream_url"] = (
+        stream_path(secret, track_id, now=datetime.now(UTC).timestamp()) if track.audio_url else None
+    )
     return json_response(body)
 
 
