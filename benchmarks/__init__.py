@@ -21,4 +21,6 @@ BENCHMARKS: tuple[str, ...] = (
     "scale_out",
     "nlp_quality",
     "annotate_quality",
+    "soak",
+    "fuzz",
 )

@@ -6,15 +6,17 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
 import uvicorn
+from litestar import Litestar
 
+from tastemaker.accounts import create_user
 from tastemaker.api.app import create_app
-from tastemaker.cli.users import create_user
 from tastemaker.config import Config
 from tastemaker.platform import Platform
 
@@ -64,21 +66,28 @@ class LiveServer:
             assert runner.wait_caught_up(timeout_s), f"{runner.name} did not catch up"
 
 
-@pytest.fixture
-def live_server(platform: Platform) -> Iterator[LiveServer]:
-    """The real app served by uvicorn on a free loopback port, consumers running in-process."""
-    admin = create_user(platform.store, "root", admin=True, rotate=False)
-    user = create_user(platform.store, "alice", admin=False, rotate=False)
+@contextmanager
+def serving(app: Litestar) -> Iterator[str]:
+    """``app`` served by uvicorn in a thread on a free loopback port; yields its base URL."""
     port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(platform), host="127.0.0.1", port=port, log_level="error")
-    )
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
     while not server.started:
         assert time.monotonic() < deadline, "server did not start"
         time.sleep(0.02)
-    yield LiveServer(url=f"http://127.0.0.1:{port}", platform=platform, admin_token=admin, user_token=user)
-    server.should_exit = True
-    thread.join(10)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@pytest.fixture
+def live_server(platform: Platform) -> Iterator[LiveServer]:
+    """The real app served by uvicorn on a free loopback port, consumers running in-process."""
+    admin = create_user(platform.store, "root", admin=True, rotate=False)
+    user = create_user(platform.store, "alice", admin=False, rotate=False)
+    with serving(create_app(platform)) as url:
+        yield LiveServer(url=url, platform=platform, admin_token=admin, user_token=user)

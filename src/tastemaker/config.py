@@ -58,9 +58,24 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("log_retention_bytes", 0, "Delete the oldest log events beyond this many bytes (0 keeps all)"),
     Setting("max_batch_events", 1000, "Most events accepted in one POST /v1/events"),
     Setting("max_body_bytes", 16 * 1024 * 1024, "Largest request body accepted, in bytes"),
+    Setting(
+        "ingest_max_lag_events",
+        10_000_000,
+        "Ingest answers 503 + Retry-After while the slowest consumer lags more events than this (0: off)",
+    ),
+    Setting(
+        "ingest_max_log_bytes",
+        0,
+        "Ingest answers 503 + Retry-After while the SQLite log's files exceed this many bytes (0: off)",
+    ),
+    Setting("rate_limit_per_minute", 0, "API requests per minute per token (per IP without one); 0: off"),
+    Setting(
+        "rate_limit_burst", 0, "Requests a token may make at once (its bucket's size); 0: a minute's worth"
+    ),
     Setting("future_tolerance_s", 3600, "How far in the future an event's ts may be, in seconds"),
     Setting("consumer_batch_size", 20000, "Most events a consumer takes from the log per poll"),
     Setting("consumer_idle_ms", 5, "How long an idle consumer waits before polling again, in ms"),
+    Setting("consumer_max_retries", 3, "Tries of a failing event before it is dead-lettered (0: never)"),
     Setting("short_half_life_days", 7.0, "Half-life of the short-term Taste Profile affinities, in days"),
     Setting("long_half_life_days", 180.0, "Half-life of the long-term Taste Profile affinities, in days"),
     Setting("profile_top_k", 200, "Most tracks/artists/genres kept per affinity table in a profile"),

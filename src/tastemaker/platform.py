@@ -145,6 +145,7 @@ class Platform:
                 factories[name](),
                 batch_size=int(self.config["consumer_batch_size"]),
                 idle_s=int(self.config["consumer_idle_ms"]) / 1000,
+                max_retries=int(self.config["consumer_max_retries"]),
                 on_batch=on_batch,
                 partitions=partitions,
             )

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tastemaker.cli.users import create_user
+from tastemaker.accounts import create_user
 from tastemaker.config import Config
 from tastemaker.recommend import discover_weekly as dw
 from tastemaker.storage.models import Playlist
@@ -76,7 +76,8 @@ def test_a_listener_token_is_scoped_to_that_listener(world: LiveServer) -> None:
     body = response.json()
     assert body["user_id"] == "user00003" and body["token"].startswith("tm_")
     with world.client(body["token"]) as listener:
-        assert listener.get("/v1/me").json() == {"name": "user00003", "admin": False}
+        me = listener.get("/v1/me").json()
+        assert me == {"name": "user00003", "admin": False, "scopes": ["read", "write"]}
         assert listener.get("/v1/users/user00003/profile").json()["plays"] == 4
         assert listener.get("/v1/users/user00007/profile").status_code == 403
     with world.client() as anonymous:

@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
+from tastemaker.accounts import set_scrobble_password
 from tastemaker.api.routers.lastfm_auth import signature
-from tastemaker.cli.users import set_scrobble_password
 from tastemaker.config import BY_NAME
 from tests.conftest import LiveServer
 

@@ -12,7 +12,7 @@ import time
 import httpx2
 import pylast
 
-from tastemaker.cli.users import set_scrobble_password
+from tastemaker.accounts import set_scrobble_password
 from tastemaker.config import BY_NAME
 from tests.conftest import LiveServer
 

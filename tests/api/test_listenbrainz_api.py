@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from tastemaker.cli.users import create_user
+from tastemaker.accounts import create_user
 from tastemaker.events.schema import Play
 from tastemaker.recommend.model_files import models_dir
 from tastemaker.storage.models import Track

@@ -7,9 +7,13 @@ from tests.conftest import LiveServer
 
 def test_me_names_the_tokens_user(live_server: LiveServer) -> None:
     with live_server.client(live_server.user_token) as alice:
-        assert alice.get("/v1/me").json() == {"name": "alice", "admin": False}
+        assert alice.get("/v1/me").json() == {"name": "alice", "admin": False, "scopes": ["read", "write"]}
     with live_server.client(live_server.admin_token) as root:
-        assert root.get("/v1/me").json() == {"name": "root", "admin": True}
+        assert root.get("/v1/me").json() == {
+            "name": "root",
+            "admin": True,
+            "scopes": ["admin", "read", "write"],
+        }
 
 
 def test_me_without_a_valid_token_is_401_json(live_server: LiveServer) -> None:

@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from tastemaker.api.app import create_app
 from tastemaker.platform import Platform
-from tests.conftest import free_port
+from tests.conftest import serving
 
 INDEX = (
     "<!doctype html><html><body><div id=root></div><script src=/assets/app-1a2b.js></script></body></html>"
@@ -44,18 +41,8 @@ class WebServer:
 
 
 def serve(platform: Platform, static: Path) -> Iterator[WebServer]:
-    port = free_port()
-    app = create_app(platform, run_consumers=False, static_dir=static)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "server did not start"
-        time.sleep(0.02)
-    yield WebServer(f"http://127.0.0.1:{port}", port, static)
-    server.should_exit = True
-    thread.join(10)
+    with serving(create_app(platform, run_consumers=False, static_dir=static)) as url:
+        yield WebServer(url, int(url.rsplit(":", 1)[1]), static)
 
 
 @pytest.fixture

@@ -377,6 +377,29 @@ def test_retention_by_size_deletes_the_oldest_and_never_reuses_offsets(event_log
     assert offset.offset == end[offset.partition]
 
 
+# forgetting a user (privacy/forget.py)
+def test_forget_user_deletes_their_events_and_keeps_offsets(event_log: EventLog) -> None:
+    if not getattr(event_log, "deletes_records", True):
+        assert event_log.forget_user("u1") == 0  # Kafka: left to the topic's retention
+        return
+    events = plays(30, users=3)
+    offsets = dict(zip((e.event_id for e in events), event_log.append(events), strict=True))
+    group_done = {p: 0 for p in range(event_log.partitions)}
+    event_log.commit("caught-up", event_log.end_offsets())
+    event_log.commit("behind", group_done)
+    end = event_log.end_offsets()
+    assert event_log.forget_user("u1") == 10
+    assert event_log.forget_user("u1") == 0
+    assert event_log.end_offsets() == end
+    kept = {r.event.event_id: Offset(r.partition, r.offset) for r in read_all(event_log)}
+    assert kept == {e.event_id: offsets[e.event_id] for e in events if e.user_id != "u1"}
+    assert event_log.lag("caught-up") == 0
+    behind = read_all(event_log, "behind")  # a group before the gap still gets everyone else's events
+    assert sorted(r.event.event_id for r in behind) == sorted(kept)
+    again = event_log.append([play("e1", "u1")])[0]  # an id of a forgotten event: stored anew
+    assert again.offset == end[again.partition]
+
+
 def test_close_finishes_what_was_acknowledged(open_log: OpenLog) -> None:
     log = open_log()
     acked: list[str] = []

@@ -290,6 +290,32 @@ def test_delete_user(store: Store, ns: str) -> None:
     assert store.delete_user(ns) is False
 
 
+def test_forget_user_deletes_every_row_of_the_user_and_nothing_else(store: Store, ns: str) -> None:
+    gone, kept = f"{ns}-gone", f"{ns}-kept"
+    for user in (gone, kept):
+        store.put_user(User(name=user, token_hash=f"{user}-h"))
+        store.add_listens(listens_of(user, 5, step=timedelta(hours=10)))
+        store.put_profiles({user: b"profile"})
+        store.put_playlists(
+            [Playlist(user_id=user, kind=k, playlist_id="p", name="n") for k in ("liked", "user")]
+        )
+        store.put_recaps(2024, {user: b"{}"})
+        store.put_recaps(2025, {user: b"{}"})
+    counts = store.forget_user(gone)
+    assert counts["listens"] == 5 and counts["profiles"] == 1 and counts["users"] == 1
+    assert counts["playlists"] >= 1 and counts["recaps"] >= 1  # rows (partitions on Cassandra)
+    assert store.listen_days(gone) == [] and store.listens(gone, DAY.date()) == []
+    assert store.get_profile(gone) is None and store.get_recap(gone, 2024) is None
+    assert store.get_playlists(gone, "liked") == [] and store.get_playlists(gone, "user") == []
+    assert store.get_user(gone) is None and store.user_for_token_hash(f"{gone}-h") is None
+    assert sum(n for _day, n in store.listen_days(kept)) == 5 and store.get_profile(kept) == b"profile"
+    assert store.get_recap(kept, 2025) == b"{}" and len(store.get_playlists(kept, "user")) == 1
+    assert store.user_for_token_hash(f"{kept}-h") is not None
+    assert not any(store.forget_user(gone).values())  # idempotent
+    store.add_listens(listens_of(gone, 2))  # the same event ids start a new history
+    assert sum(n for _day, n in store.listen_days(gone)) == 2
+
+
 # durability and concurrency
 def test_data_survives_close_and_reopen(store_url: str, ns: str) -> None:
     first: Store = open_backend(STORES, store_url)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,10 +11,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-import uvicorn
 
+from tastemaker.accounts import create_user
 from tastemaker.api.app import create_app
-from tastemaker.cli.users import create_user
 from tastemaker.config import Config
 from tastemaker.platform import Platform
 from tastemaker.recommend import dj
@@ -23,7 +21,8 @@ from tastemaker.recommend.dj_segments import Reaction, Said, segment
 from tastemaker.recommend.dj_session import Feedback, Sessions
 from tastemaker.recommend.dj_transitions import Sound, camelot, key_cost, tempo_cost, transition_cost
 from tastemaker.recommend.model import Model
-from tests.conftest import LiveServer, free_port
+from tests.conftest import LiveServer
+from tests.conftest import serving as serve_app
 from tests.recommend.trained_world import trained_world
 
 
@@ -264,20 +263,8 @@ def serving(config: Config) -> Iterator[LiveServer]:
     with Platform.open(config) as platform:
         admin = create_user(platform.store, "root", admin=True, rotate=True)
         user = create_user(platform.store, "alice", admin=False, rotate=True)
-        app = create_app(platform, run_consumers=False)
-        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="error"))
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 20
-        while not server.started:
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.02)
-        url = f"http://127.0.0.1:{server.config.port}"
-        try:
+        with serve_app(create_app(platform, run_consumers=False)) as url:
             yield LiveServer(url=url, platform=platform, admin_token=admin, user_token=user)
-        finally:
-            server.should_exit = True
-            thread.join(10)
 
 
 def test_no_trained_model_is_503(tmp_path: Path) -> None:
@@ -285,3 +272,14 @@ def test_no_trained_model_is_503(tmp_path: Path) -> None:
     with serving(config) as server, server.client(server.admin_token) as admin:
         got = admin.post("/v1/users/alice/dj/next", json={})
     assert got.status_code == 503 and "tastemaker train" in got.json()["error"]
+
+
+def test_forgetting_a_listener_drops_their_sessions() -> None:
+    sessions = Sessions()
+    first = sessions.get("gone", "a")
+    sessions.get("gone", "b")
+    kept = sessions.get("stays")
+    assert sessions.forget("gone") == 2
+    assert sessions.forget("gone") == 0
+    assert sessions.get("gone", "a") is not first  # a new session, not the forgotten one
+    assert sessions.get("stays") is kept

@@ -23,7 +23,7 @@ class FlakySink:
     def handle(self, records: Sequence[Record]) -> None:
         if self.fail_next:
             self.fail_next = False
-            raise RuntimeError("disk hiccup")
+            raise OSError("disk hiccup")  # a backend error: retried, never dead-lettered
         self.seen.extend(r.event.event_id for r in records)
 
 
@@ -35,7 +35,7 @@ def test_failed_batch_is_delivered_again(platform: Platform) -> None:
     platform.event_log.append(events)
     sink = FlakySink()
     runner = ConsumerRunner(platform.event_log, sink, batch_size=100)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(OSError, match="disk hiccup"):
         runner.run_once()
     assert platform.event_log.lag("flaky") == 5
     assert runner.drain() == 5

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -17,13 +16,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from tastemaker.api.app import create_app
 from tastemaker.cli.demo import demo_token, load_world, wrapped_year
 from tastemaker.config import Config
 from tastemaker.platform import Platform
-from tests.conftest import free_port
+from tests.conftest import serving
 
 STATIC = Path(__file__).resolve().parents[2] / "src" / "tastemaker" / "api" / "static"
 WORLD: dict[str, int | str] = {"seed": 1, "users": 40, "tracks": 600, "days": 14, "audio": "synth"}
@@ -68,22 +66,10 @@ def demo_world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoWorld]:
     config = Config.load({"data_dir": str(data_dir), "demo_mode": True, "scan_jobs": 1}, env={})
     with Platform.open(config) as platform:
         token = demo_token(platform)
-        port = free_port()
-        server = uvicorn.Server(
-            uvicorn.Config(create_app(platform), host="127.0.0.1", port=port, log_level="error")
-        )
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 20
-        while not server.started:
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.02)
-        url = f"http://127.0.0.1:{port}"
-        load_world(platform, url, token, time.monotonic(), WORLD)
-        start = date.fromisoformat((data_dir / "demo-loaded").read_text().strip())
-        yield DemoWorld(url, platform, token, wrapped_year(start, int(WORLD["days"])))
-        server.should_exit = True
-        thread.join(10)
+        with serving(create_app(platform)) as url:
+            load_world(platform, url, token, time.monotonic(), WORLD)
+            start = date.fromisoformat((data_dir / "demo-loaded").read_text().strip())
+            yield DemoWorld(url, platform, token, wrapped_year(start, int(WORLD["days"])))
 
 
 @pytest.fixture(scope="session")

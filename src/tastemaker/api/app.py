@@ -13,8 +13,12 @@ from litestar.exceptions import NotFoundException
 from litestar.openapi import OpenAPIConfig
 
 from tastemaker import __version__
+from tastemaker.api.auth import install_log_redaction
+from tastemaker.api.backpressure import backpressure_middleware, log_pressure
+from tastemaker.api.dead_letter_metrics import DeadLetterCollector, dead_letter_counts
 from tastemaker.api.errors import EXCEPTION_HANDLERS, SHAPES_BY_PREFIX
 from tastemaker.api.metrics import Metrics
+from tastemaker.api.ratelimit import rate_limit_middleware, token_buckets
 from tastemaker.api.routers.audio import audio_router
 from tastemaker.api.routers.demo import demo_router
 from tastemaker.api.routers.dj import dj_router
@@ -24,6 +28,7 @@ from tastemaker.api.routers.listenbrainz_errors import lb_error
 from tastemaker.api.routers.me import me_router
 from tastemaker.api.routers.native import json_response, native_router, platform_of
 from tastemaker.api.routers.playlists import playlists_router
+from tastemaker.api.routers.privacy import privacy_router
 from tastemaker.api.routers.recommendations import recommendations_router
 from tastemaker.api.routers.spotify import spotify_router
 from tastemaker.api.routers.spotify_errors import spotify_error
@@ -47,7 +52,9 @@ def healthz(request: Request[Any, Any, Any]) -> Response[bytes]:
         error = repr(runner.error) if runner is not None and runner.error else None
         consumers[name] = {"lag": platform.event_log.lag(name), "error": error}
     ok = all(c["error"] is None for c in consumers.values())
-    return json_response({"ok": ok, "version": __version__, "consumers": consumers}, 200 if ok else 503)
+    dead_letters = dead_letter_counts(platform.event_log)  # set aside: not a failure (docs/durability.md)
+    body = {"ok": ok, "version": __version__, "consumers": consumers, "dead_letters": dead_letters}
+    return json_response(body, 200 if ok else 503)
 
 
 @get("/metrics", summary="Prometheus metrics", sync_to_thread=True)
@@ -75,11 +82,13 @@ def create_app(platform: Platform, *, run_consumers: bool = True, static_dir: Pa
 
     ``static_dir`` holds the built web app served at ``/`` (default: the package's ``api/static``)."""
     SHAPES_BY_PREFIX.update({"/spotify/": spotify_error, "/1/": lb_error})
+    install_log_redaction()  # no token in a logged request line (docs/security.md)
     app_metrics = Metrics(
         platform.event_log,
         lambda: sorted(set(platform.event_log.groups()) | set(platform.runners)),
         migration=platform.store if isinstance(platform.store, MirroredStore) else None,
     )
+    app_metrics.registry.register(DeadLetterCollector(platform.event_log))
 
     def start() -> None:
         if run_consumers:
@@ -104,6 +113,7 @@ def create_app(platform: Platform, *, run_consumers: bool = True, static_dir: Pa
             top_router,
             stream_router,
             demo_router,
+            privacy_router,
             healthz,
             metrics,
             *web_handlers,
@@ -113,6 +123,12 @@ def create_app(platform: Platform, *, run_consumers: bool = True, static_dir: Pa
         on_shutdown=[stop],
         openapi_config=OpenAPIConfig(title="Tastemaker", version=__version__, path="/docs"),
         request_max_body_size=int(platform.config["max_body_bytes"]),
+        middleware=[
+            rate_limit_middleware(
+                token_buckets(platform.config["rate_limit_per_minute"], platform.config["rate_limit_burst"])
+            ),
+            backpressure_middleware(log_pressure(platform)),
+        ],
         state=State(
             {
                 "platform": platform,

@@ -19,7 +19,7 @@ NDJSON_TYPES = ("application/x-ndjson", "application/jsonl", "application/ndjson
 def _decode_json(data: bytes, *, what: str) -> Any:
     try:
         return msgspec.json.decode(data)
-    except msgspec.DecodeError as exc:
+    except (msgspec.DecodeError, RecursionError) as exc:  # RecursionError: nested too deeply (fuzzing)
         _check_utf8(data, what=what)  # msgspec >= 0.21 reports bad UTF-8 as a DecodeError without a position
         raise ApiError(
             400,
@@ -50,7 +50,7 @@ def _ndjson_items(body: bytes) -> list[Any]:
             continue
         try:
             items.append(msgspec.json.decode(line))
-        except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
             msg = f"line {number + 1} is not valid JSON: {exc}"
             items.append(InvalidEvent(msg, loc=("events", len(items)), type="invalid_json"))
     return items

@@ -90,7 +90,8 @@ def _read_soundfile(
             mono = _read_mono(sound)
     except AudioError:
         raise
-    except (soundfile.LibsndfileError, RuntimeError) as exc:
+    except (soundfile.LibsndfileError, RuntimeError, ValueError) as exc:
+        # ValueError: a header that makes libsndfile call the file unseekable (found by fuzzing)
         if _looks_like_audio(file):
             # libsndfile refuses some valid files (odd wav chunks, chained ogg): let FFmpeg try.
             try:
@@ -113,6 +114,8 @@ def _read_pyav(file: Path, max_duration_s: float) -> tuple[npt.NDArray[np.float3
         if not container.streams.audio:
             raise AudioError(file, "not_audio", "the file has no audio stream")
         stream = container.streams.audio[0]
+        if stream.codec_context is None:  # a stream whose codec FFmpeg does not know (found by fuzzing)
+            raise AudioError(file, "corrupt", "the audio stream's codec is unknown or unsupported")
         rate = stream.codec_context.sample_rate or stream.sample_rate or 0
         channels = stream.codec_context.channels or 1
         if rate <= 0:

@@ -14,6 +14,7 @@ for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
 from tastemaker.cli import (  # noqa: E402, F401  (importing registers the commands)
     analyze,
     annotate,
+    deadletter,
     demo,
     describe,
     imports,
@@ -26,6 +27,7 @@ from tastemaker.cli import (  # noqa: E402, F401  (importing registers the comma
     simulate,
     train,
     users,
+    users_privacy,
     wrapped,
 )
 from tastemaker.cli.base import cli  # noqa: E402

@@ -14,9 +14,9 @@ from pathlib import Path
 import click
 import httpx
 
+from tastemaker.accounts import create_user
 from tastemaker.cli.base import cli, config_from, friendly_errors
 from tastemaker.cli.simulate import default_start
-from tastemaker.cli.users import create_user
 from tastemaker.platform import Platform
 from tastemaker.simulate.listeners import user_id
 

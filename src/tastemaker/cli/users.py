@@ -2,49 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import click
-import msgspec
 
-from tastemaker.api.auth import hash_token, new_token
+from tastemaker.accounts import create_user, list_accounts, revoke_token, rotate_token, set_scrobble_password
+from tastemaker.api.auth import SCOPES, check_scopes, scopes_of
 from tastemaker.cli.base import cli, config_from, friendly_errors
 from tastemaker.errors import TastemakerError
 from tastemaker.platform import open_store
-from tastemaker.storage.models import User
 from tastemaker.storage.store import Store
 
 
 def _open_store(ctx: click.Context) -> Store:
     return open_store(config_from(ctx))
-
-
-def create_user(store: Store, name: str, *, admin: bool, rotate: bool) -> str:
-    """Create (or with ``rotate`` re-issue) a user's token; returns the token, which is not stored."""
-    existing = store.get_user(name)
-    if existing is not None and not rotate:
-        msg = f"user {name!r} already exists; pass --rotate to issue a new token (the old one stops working)"
-        raise TastemakerError(msg)
-    token = new_token()
-    is_admin = admin or (existing.admin if existing else False)
-    user = User(name=name, token_hash=hash_token(token), admin=is_admin, created_at=datetime.now(UTC))
-    if existing is not None:  # a new token keeps the scrobble password and Last.fm sessions
-        user = msgspec.structs.replace(existing, token_hash=user.token_hash, admin=is_admin)
-    store.put_user(user)
-    return token
-
-
-def set_scrobble_password(store: Store, name: str, password: str) -> None:
-    """Store md5(password) (the Last.fm protocol needs it) and end the user's Last.fm sessions."""
-    from tastemaker.api.routers.lastfm_auth import md5_hex  # the web framework: not on every CLI start
-
-    user = store.get_user(name)
-    if user is None:
-        msg = f"no user {name!r}; create it first with: tastemaker users add {name}"
-        raise TastemakerError(msg)
-    store.put_user(
-        msgspec.structs.replace(user, scrobble_password_md5=md5_hex(password), lastfm_session_hashes=[])
-    )
 
 
 @cli.group()
@@ -54,22 +23,76 @@ def users() -> None:
 
 @users.command("add")
 @click.argument("name")
-@click.option("--admin", is_flag=True, help="May read and write every user's data.")
+@click.option("--admin", is_flag=True, help="Every scope: read and write every user's data.")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    type=click.Choice(SCOPES),
+    help="What the token may do; repeat it (default: read and write).",
+)
 @click.option("--rotate", is_flag=True, help="Issue a new token for an existing user (revokes the old one).")
 @click.pass_context
 @friendly_errors
-def add(ctx: click.Context, name: str, admin: bool, rotate: bool) -> None:
+def add(ctx: click.Context, name: str, admin: bool, scopes: tuple[str, ...], rotate: bool) -> None:
     """Create user NAME and print its token alone on stdout."""
     if not name.strip() or len(name) > 256:
         msg = "NAME must be 1 to 256 characters"
         raise click.BadParameter(msg, param_hint="NAME")
     store = _open_store(ctx)
     try:
-        token = create_user(store, name, admin=admin, rotate=rotate)
+        token = create_user(store, name, admin=admin, rotate=rotate, scopes=scopes or None)
+        user = store.get_user(name)
+        shown = ", ".join(check_scopes(scopes_of(user))) if user is not None else ""
     finally:
         store.close()
-    click.echo(f"{'admin ' if admin else ''}user {name!r}: token follows (shown once)", err=True)
+    click.echo(f"user {name!r} ({shown}): token follows (shown once)", err=True)
     click.echo(token)
+
+
+@users.command("rotate")
+@click.argument("name")
+@click.pass_context
+@friendly_errors
+def rotate(ctx: click.Context, name: str) -> None:
+    """Print a new token for NAME with the same scopes; the old token stops working at once."""
+    store = _open_store(ctx)
+    try:
+        token = rotate_token(store, name)
+    finally:
+        store.close()
+    click.echo(f"user {name!r}: new token follows (shown once); the old one no longer works", err=True)
+    click.echo(token)
+
+
+@users.command("revoke")
+@click.argument("name")
+@click.pass_context
+@friendly_errors
+def revoke(ctx: click.Context, name: str) -> None:
+    """Stop NAME's token (and Last.fm sessions) working; the account and its data stay (see rotate)."""
+    store = _open_store(ctx)
+    try:
+        revoke_token(store, name)
+    finally:
+        store.close()
+    click.echo(f"user {name!r}: token revoked; 'tastemaker users rotate {name}' issues a new one", err=True)
+
+
+@users.command("list")
+@click.pass_context
+@friendly_errors
+def list_users(ctx: click.Context) -> None:
+    """One line per user: name, scopes, created (UTC), active/revoked; never a token or its hash."""
+    store = _open_store(ctx)
+    try:
+        accounts = list(list_accounts(store))
+    finally:
+        store.close()
+    for account in accounts:
+        created = account.created_at.isoformat(timespec="seconds") if account.created_at else "-"
+        state = "revoked" if account.revoked else "active"
+        click.echo(f"{account.name}\t{','.join(account.scopes)}\t{created}\t{state}")
 
 
 @users.command("remove")

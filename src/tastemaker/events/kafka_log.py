@@ -53,8 +53,9 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from confluent_kafka import Consumer as KafkaConsumer
+import msgspec
 from confluent_kafka import (
+    OFFSET_BEGINNING,
     ConsumerGroupTopicPartitions,
     KafkaError,
     KafkaException,
@@ -62,10 +63,19 @@ from confluent_kafka import (
     Producer,
     TopicPartition,
 )
+from confluent_kafka import Consumer as KafkaConsumer
 from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]
 
 from tastemaker.errors import BackendUnavailable, ConfigError, InvalidEvent
-from tastemaker.events.log import Batch, Offset, Record, check_offset, check_partition, partition_for
+from tastemaker.events.log import (
+    Batch,
+    DeadLetter,
+    Offset,
+    Record,
+    check_offset,
+    check_partition,
+    partition_for,
+)
 from tastemaker.events.schema import Event, from_json, to_json
 from tastemaker.events.writer_turn import WriterTurn
 
@@ -169,11 +179,22 @@ def _parse_url(url: str) -> tuple[str, str, dict[str, int], dict[str, str]]:
     return parts.netloc, topic, numbers, client
 
 
+def _letter_key(group: str, partition: int, offset: int) -> bytes:
+    return f"{group}\0{partition}\0{offset}".encode()
+
+
+_encode_letter = msgspec.json.Encoder().encode
+_decode_letter = msgspec.json.Decoder(DeadLetter).decode
+
+
 class KafkaEventLog:
     """An EventLog on one Kafka topic; see the module docstring for why it is built this way.
 
     Safe to share between threads. Each handle keeps its own read positions, as a Kafka consumer does.
     """
+
+    deletes_records = False
+    """Kafka cannot delete single records: ``forget_user`` leaves them to the topic's retention."""
 
     def __init__(
         self,
@@ -528,6 +549,20 @@ class KafkaEventLog:
         with self._lock:
             return self._group_locks.setdefault(group, threading.Lock())
 
+    # -- forgetting a user ----------------------------------------------------------------------
+
+    def forget_user(self, user_id: str) -> int:
+        """Deletes nothing and returns 0: Kafka has no delete of single records.
+
+        The user's raw events stay in the topic until its own ``retention.ms``/``retention.bytes``
+        removes them; the consumers have already folded them in and their committed offsets are
+        past them, so nothing re-derives them unless a group is reset to replay the topic. Run the
+        forget again after such a replay (docs/privacy.md). No tombstone is written: the topic is
+        not log-compacted, so one would remove nothing.
+        """
+        del user_id
+        return 0
+
     # -- retention -----------------------------------------------------------------------------
 
     def _floor(self) -> dict[int, int]:
@@ -584,6 +619,104 @@ class KafkaEventLog:
 
     def _closed_error(self) -> BackendUnavailable:
         return BackendUnavailable(f"{self._where}: this handle is closed; open the log again to use it")
+
+    # -- dead letters --------------------------------------------------------------------------
+    # A topic of their own, ``<topic>.dlq`` (one partition, made on the first quarantine, replicated
+    # as the log's topic is), keyed by group, partition and offset. Forgetting one writes a tombstone
+    # (an empty value); readers fold the topic by key, so the last record of a key wins.
+
+    @property
+    def dead_letter_topic(self) -> str:
+        return f"{self.topic}.dlq"
+
+    def quarantine(self, letter: DeadLetter) -> None:
+        """Set ``letter`` aside durably (acks=all, flushed) before the consumer commits past it."""
+        check_partition(letter.partition, self.partitions)
+        check_offset(letter.offset)
+        self._create_dead_letter_topic()
+        key = _letter_key(letter.group, letter.partition, letter.offset)
+        self._produce_letter(key, _encode_letter(letter))
+
+    def dead_letters(self, group: str | None = None) -> list[DeadLetter]:
+        """Every letter (of ``group``), ordered by group, partition and offset."""
+        letters = sorted(self._fold_letters().values(), key=lambda d: (d.group, d.partition, d.offset))
+        return [letter for letter in letters if group is None or letter.group == group]
+
+    def dead_letter_count(self) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        for letter in self._fold_letters().values():
+            counts[letter.group] = counts.get(letter.group, 0) + 1
+        return counts
+
+    def forget_dead_letter(self, group: str, partition: int, offset: int) -> bool:
+        key = _letter_key(group, partition, offset)
+        if key not in self._fold_letters():
+            return False
+        self._produce_letter(key, b"")
+        return True
+
+    def _create_dead_letter_topic(self) -> None:
+        with self._errors("create the dead-letter topic"):
+            replicas = (
+                self._admin.list_topics(self.topic, timeout=self._timeout_s).topics[self.topic].partitions
+            )
+            replication = len(replicas[0].replicas) if replicas else 1
+            future = self._admin.create_topics(
+                [NewTopic(self.dead_letter_topic, 1, replication)], request_timeout=self._timeout_s
+            )[self.dead_letter_topic]
+            try:
+                future.result(timeout=self._timeout_s)
+            except KafkaException as exc:
+                if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
+                    raise
+
+    def _produce_letter(self, key: bytes, value: bytes) -> None:
+        reports: list[KafkaError | None] = []
+        with self._errors("write a dead letter"):
+            self._producer.produce(
+                self.dead_letter_topic,
+                value=value,
+                key=key,
+                partition=0,
+                on_delivery=lambda e, _m: reports.append(e),
+            )
+            self._producer.flush(self._timeout_s)
+        if not reports or reports[0] is not None:
+            action = "write a dead letter"
+            raise self._unavailable(action, KafkaException(reports[0] if reports else None))
+
+    def _fold_letters(self) -> dict[bytes, DeadLetter]:
+        """The topic read from its start: the last record of each key, tombstones removed."""
+        with self._errors("read dead letters"):
+            topics = self._admin.list_topics(self.dead_letter_topic, timeout=self._timeout_s).topics
+            if self.dead_letter_topic not in topics or topics[self.dead_letter_topic].error is not None:
+                return {}  # nothing was ever quarantined
+        consumer = self._consumer(f"{self.topic}.__dead_letters__")
+        letters: dict[bytes, DeadLetter] = {}
+        deadline = time.monotonic() + self._timeout_s
+        try:
+            with self._errors("read dead letters"):
+                consumer.assign([TopicPartition(self.dead_letter_topic, 0, OFFSET_BEGINNING)])
+                while True:
+                    if time.monotonic() > deadline:
+                        msg = "no end of the dead-letter topic reported in time"
+                        raise TimeoutError(msg)
+                    message = consumer.poll(0.05)
+                    if message is None:
+                        continue
+                    error = message.error()
+                    if error is not None:
+                        if error.code() == KafkaError._PARTITION_EOF:
+                            break
+                        raise KafkaException(error)
+                    key, value = message.key() or b"", message.value() or b""
+                    if value:
+                        letters[key] = _decode_letter(value)
+                    else:
+                        letters.pop(key, None)
+        finally:
+            consumer.close()
+        return letters
 
     @contextmanager
     def _errors(self, action: str) -> Iterator[None]:

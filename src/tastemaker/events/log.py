@@ -43,6 +43,43 @@ class Batch:
         return result
 
 
+@dataclass(frozen=True, slots=True)
+class DeadLetter:
+    """A record a consumer could not handle after its retries, set aside so its partition moves on.
+
+    ``event`` is the record's raw JSON as it was in the log, so ``tastemaker deadletter retry`` can
+    hand exactly that event to the consumer again once the bug is fixed.
+    """
+
+    group: str
+    partition: int
+    offset: int
+    event_id: str
+    event: bytes
+    error: str
+    traceback: str
+    attempts: int
+    quarantined_at_ms: int
+
+
+@runtime_checkable
+class DeadLetterLog(Protocol):
+    """The part of an EventLog that keeps dead letters: the SQLite log in its ``dead_letter`` table,
+    the Kafka log in a ``<topic>.dlq`` topic.
+
+    Keyed by (group, partition, offset): quarantining the same record twice (a crash between the
+    quarantine and the commit) keeps one letter.
+    """
+
+    def quarantine(self, letter: DeadLetter) -> None: ...
+
+    def dead_letters(self, group: str | None = None) -> list[DeadLetter]: ...
+
+    def dead_letter_count(self) -> dict[str, int]: ...
+
+    def forget_dead_letter(self, group: str, partition: int, offset: int) -> bool: ...
+
+
 def partition_for(user_id: str, partitions: int) -> int:
     """The partition of a user's events: murmur3_32 of the UTF-8 user id, mod the partition count.
 
@@ -108,5 +145,13 @@ class EventLog(Protocol):
     def groups(self) -> list[str]: ...
 
     def enforce_retention(self, *, max_age: timedelta | None = None, max_bytes: int | None = None) -> int: ...
+
+    def forget_user(self, user_id: str) -> int:
+        """Delete every event of ``user_id`` and return how many went (privacy/forget.py).
+
+        Offsets never change and are never handed out again; polls step over the gaps. A backend
+        that cannot delete single records (Kafka) deletes nothing, returns 0 and says so with a
+        class attribute ``deletes_records = False``: the topic's retention removes them.
+        """
 
     def close(self) -> None: ...

@@ -16,6 +16,7 @@ Why it is shaped this way:
 
 from __future__ import annotations
 
+import errno
 import itertools
 import queue
 import sqlite3
@@ -35,7 +36,15 @@ import msgspec
 
 from tastemaker.errors import BackendUnavailable, ConfigError, InvalidEvent
 from tastemaker.events import sqlite_log_schema as layout
-from tastemaker.events.log import Batch, Offset, Record, check_offset, check_partition, partition_for
+from tastemaker.events.log import (
+    Batch,
+    DeadLetter,
+    Offset,
+    Record,
+    check_offset,
+    check_partition,
+    partition_for,
+)
 from tastemaker.events.schema import Event, to_json
 from tastemaker.events.writer_turn import WriterTurn
 
@@ -69,6 +78,29 @@ _Job = _Append | _Task
 
 _decode_rows = msgspec.json.Decoder(list[tuple[int, Event]]).decode
 
+_DEAD_LETTER_TABLE = """CREATE TABLE IF NOT EXISTS dead_letter (
+    group_name TEXT NOT NULL, partition INTEGER NOT NULL, offset INTEGER NOT NULL, event_id TEXT NOT NULL,
+    event BLOB NOT NULL, error TEXT NOT NULL, traceback TEXT NOT NULL, attempts INTEGER NOT NULL,
+    quarantined_at_ms INTEGER NOT NULL, PRIMARY KEY (group_name, partition, offset)
+) WITHOUT ROWID"""
+
+
+_NO_SPACE = (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
+
+
+def _sqlite_code(exc: BaseException) -> int | None:
+    """SQLite's primary result code of ``exc`` (None for errors that are not SQLite's)."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return None if code is None else int(code) & 0xFF
+
+
+def _corrupt(exc: BaseException) -> bool:
+    """Whether SQLite found the file damaged (SQLITE_CORRUPT) or not a database at all (SQLITE_NOTADB)."""
+    code = _sqlite_code(exc)
+    if code is not None:
+        return code in (sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB)
+    return "malformed" in str(exc) or "not a database" in str(exc)
+
 
 def _now_ms() -> int:
     return time.time_ns() // 1_000_000
@@ -98,6 +130,44 @@ def _row(event: Event, partitions: int, now_ms: int) -> layout.Row:
         len(payload),
         msgspec.Raw(payload),
     )
+
+
+def _forget(conn: sqlite3.Connection, partition: int, user_id: str) -> int:
+    """The writer's half of ``forget_user``: delete, fix the byte count, move stranded groups on."""
+    conn.execute("PRAGMA secure_delete = ON")
+    try:
+        count, size = conn.execute(
+            "SELECT count(*), coalesce(sum(size), 0) FROM events WHERE partition = ? AND user_id = ?",
+            (partition, user_id),
+        ).fetchone()
+        has_letters = conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'dead_letter'"
+        ).fetchone()
+        if has_letters:  # a quarantined record keeps the raw event: it goes too
+            conn.execute(
+                "DELETE FROM dead_letter WHERE partition = ? "
+                "AND json_extract(CAST(event AS TEXT), '$.user_id') = ?",
+                (partition, user_id),
+            )
+        if not count:
+            return 0
+        conn.execute("DELETE FROM events WHERE partition = ? AND user_id = ?", (partition, user_id))
+        conn.execute("UPDATE log_partitions SET bytes = bytes - ? WHERE partition = ?", (size, partition))
+        (end,) = conn.execute(
+            "SELECT next_offset FROM log_partitions WHERE partition = ?", (partition,)
+        ).fetchone()
+        groups = conn.execute(
+            "SELECT group_name, next_offset FROM consumer_offsets WHERE partition = ?", (partition,)
+        ).fetchall()
+        for group, committed in groups:
+            row = conn.execute(
+                "SELECT offset FROM events WHERE partition = ? AND offset >= ? ORDER BY offset LIMIT 1",
+                (partition, committed),
+            ).fetchone()
+            layout.store_commits(conn, [(group, partition, end if row is None else row[0])])
+        return int(count)
+    finally:
+        conn.execute("PRAGMA secure_delete = OFF")
 
 
 def _parse_url(url: str) -> tuple[Path, dict[str, Any]]:
@@ -228,6 +298,33 @@ class SQLiteEventLog:
         job = _Task(lambda conn: layout.retain(conn, cutoff_ms=cutoff_ms, max_bytes=max_bytes))
         self._submit(job)
         return int(job.future.result())
+
+    def forget_user(self, user_id: str) -> int:
+        """Delete every event of ``user_id`` (from their one partition); return how many went.
+
+        The file keeps no copy: the delete runs with ``secure_delete`` (freed bytes are zeroed), the
+        file is rewritten (``VACUUM``: page splits leave stale copies of rows in unused page space)
+        and the WAL is checkpointed and truncated afterwards. Offsets never change and are never handed
+        out again: the deleted ones become gaps that polls step over. A group whose committed offset
+        sits in front of deleted events only (nothing left before the next remaining event) is moved
+        to that event, or to the end, so its lag reaches 0 again; events above a group's committed
+        offset that are not the user's are never skipped.
+        """
+        partition = partition_for(user_id, self.partitions)
+        job = _Task(lambda conn: _forget(conn, partition, user_id))
+        self._submit(job)
+        deleted = int(job.future.result())
+        with self._errors("checkpoint"), self._turn:
+            conn = layout.connect(
+                self._path, busy_timeout_ms=self._busy_timeout_ms, synchronous=self._synchronous
+            )
+            try:
+                if deleted:  # stale copies of rows in unused page space: only a rewrite drops them
+                    conn.execute("VACUUM")
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+            finally:
+                conn.close()
+        return deleted
 
     def _submit(self, job: _Job) -> None:
         with self._lock:
@@ -370,12 +467,83 @@ class SQLiteEventLog:
         self._local.conn = conn
         return conn
 
+    # -- dead letters ---------------------------------------------------------------------------
+    # A table of the log's own file, made on the first quarantine: a log that never had a poison
+    # record keeps exactly the layout of sqlite_log_schema.py.
+
+    def quarantine(self, letter: DeadLetter) -> None:
+        """Set ``letter`` aside durably (before the consumer commits past it); one per record."""
+        row = (
+            letter.group,
+            check_partition(letter.partition, self.partitions),
+            check_offset(letter.offset),
+            letter.event_id,
+            letter.event,
+            letter.error,
+            letter.traceback,
+            letter.attempts,
+            letter.quarantined_at_ms,
+        )
+
+        def run(conn: sqlite3.Connection) -> None:
+            conn.execute(_DEAD_LETTER_TABLE)
+            conn.execute(f"INSERT OR REPLACE INTO dead_letter VALUES ({', '.join('?' * len(row))})", row)
+
+        job = _Task(run)
+        self._submit(job)
+        job.future.result()
+
+    def dead_letters(self, group: str | None = None) -> list[DeadLetter]:
+        """Every letter (of ``group``), oldest record first."""
+        where, args = ("WHERE group_name = ?", (group,)) if group is not None else ("", ())
+        query = f"SELECT * FROM dead_letter {where} ORDER BY group_name, partition, offset"
+        with self._errors("read dead letters"):
+            rows = self._dead_letter_rows(query, args)
+        return [DeadLetter(*row) for row in rows]
+
+    def dead_letter_count(self) -> dict[str, int]:
+        """Letters per consumer group (groups without any are left out)."""
+        query = "SELECT group_name, count(*) FROM dead_letter GROUP BY group_name"
+        with self._errors("count dead letters"):
+            return dict(self._dead_letter_rows(query, ()))
+
+    def forget_dead_letter(self, group: str, partition: int, offset: int) -> bool:
+        """Delete one letter (it was retried successfully); False if there was none."""
+
+        def run(conn: sqlite3.Connection) -> bool:
+            conn.execute(_DEAD_LETTER_TABLE)
+            deleted = conn.execute(
+                "DELETE FROM dead_letter WHERE group_name = ? AND partition = ? AND offset = ?",
+                (group, partition, offset),
+            ).rowcount
+            return bool(deleted)
+
+        job = _Task(run)
+        self._submit(job)
+        return bool(job.future.result())
+
+    def _dead_letter_rows(self, query: str, args: tuple[Any, ...]) -> list[Any]:
+        try:
+            return self._reader().execute(query, args).fetchall()
+        except sqlite3.OperationalError as exc:
+            if "no such table" in str(exc):
+                return []  # nothing was ever quarantined in this log
+            raise
+
     # -- errors and lifetime -------------------------------------------------------------------
 
     def _unavailable(self, action: str, exc: BaseException) -> BackendUnavailable:
         hint = "check that its folder is writable and the disk is not full"
         if "locked" in str(exc) or "busy" in str(exc):
             hint = f"another process held the write lock for more than {self._busy_timeout_ms} ms"
+        elif _sqlite_code(exc) == sqlite3.SQLITE_FULL or getattr(exc, "errno", None) in _NO_SPACE:
+            hint = "the disk is full: nothing of this request was stored; free space, then send it again"
+        elif _corrupt(exc):
+            hint = (
+                "the file is damaged: stop Tastemaker and restore it and its -wal file from a backup; "
+                "without one, move them aside to start an empty log (the events already archived stay "
+                "in the Parquet archive)"
+            )
         error = BackendUnavailable(f"event log {self._path}: could not {action}: {exc} ({hint})")
         error.__cause__ = exc
         return error

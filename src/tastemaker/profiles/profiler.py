@@ -64,6 +64,11 @@ class Profiler:
         while len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
 
+    def forget(self, user_id: str) -> int:
+        """Drop the user's cached profile (privacy/forget.py), so a later event starts from the store,
+        where the profile is gone, rather than from this copy; returns 1 if one was cached."""
+        return int(self._cache.pop(user_id, None) is not None)
+
     def handle(self, records: Sequence[Record]) -> None:
         relevant = [(r, r.event) for r in records if isinstance(r.event, TrackRef)]
         if not relevant:

@@ -70,6 +70,11 @@ class Sessions:
         self._users: OrderedDict[str, OrderedDict[str, Session]] = OrderedDict()
         self._lock = threading.Lock()
 
+    def forget(self, user_id: str) -> int:
+        """Drop every session of the user (``privacy/forget.py``); returns how many went."""
+        with self._lock:
+            return len(self._users.pop(user_id, {}))
+
     def get(self, user_id: str, session_id: str | None = None, *, restart: bool = False) -> Session:
         """The named session; without a name the user's latest one; a new one when asked, or when
         the named or latest session is gone or idle too long."""

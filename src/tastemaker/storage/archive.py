@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import logging
 import os
 import posixpath
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -41,12 +42,16 @@ from tastemaker.events.schema import Event
 from tastemaker.storage.archive_layout import (
     BucketMetadata,
     bucket_file_name,
+    bucket_of,
     buckets_of,
     check_bucket_count,
     parse_bucket_file,
 )
 
+log = logging.getLogger(__name__)
+
 EVENTS = "events"
+DAMAGED_SUFFIX = ".damaged"
 STAGING = "_staging"
 EVENT_SORT = ["user_id", "ts", "event_id"]
 EVENT_SCHEMA = pa.schema(
@@ -112,8 +117,25 @@ def drop_repeated(table: pa.Table, column: str) -> pa.Table:
     return table.filter(pa.concat_arrays([pa.array([True]), keep]))
 
 
+class DamagedFile(BackendUnavailable):
+    """A Parquet file of the archive that cannot be read (truncated, overwritten, not Parquet)."""
+
+    def __init__(self, path: str, exc: BaseException) -> None:
+        super().__init__(
+            f"archive file {path} is damaged ({type(exc).__name__}: {exc}); restore it from a backup, "
+            "or delete it and run `tastemaker archive rebuild` to write again the events the log still holds"
+        )
+        self.path = path
+
+
 class Archive:
-    """One archive folder (or object-store prefix)."""
+    """One archive folder (or object-store prefix).
+
+    A damaged file is not allowed to take the rest down: listing for a job checks each bucket file's
+    Parquet footer (cheap: the last bytes) and leaves out, logs and records in ``damaged`` any that
+    fail, so Wrapped and the engines serve every other file; compaction moves a damaged bucket file
+    aside (``*.damaged``) instead of failing the day forever.
+    """
 
     def __init__(self, url: str, *, buckets: int = 16, compact_runs: int = 32) -> None:
         self.url = url
@@ -123,6 +145,9 @@ class Archive:
         self.fs, self.root = fsspec.core.url_to_fs(url)
         self.local = isinstance(self.fs, LocalFileSystem)
         self._staged: dict[date, int] | None = None
+        self.damaged: dict[str, str] = {}
+        """Files left out because they could not be read: path -> the error (what a job reports)."""
+        self._checked: dict[str, int] = {}
 
     # --- paths -----------------------------------------------------------------------------------
     def path(self, *parts: str) -> str:
@@ -207,7 +232,9 @@ class Archive:
             for p in self._list(self.day_dir(day), suffix=".parquet")
             if parse_bucket_file(posixpath.basename(p))
         ]
-        tables = [self._read_table(p) for p in [*old, *runs]]
+        tables = [table for table in map(self._read_or_set_aside, old) if table is not None]
+        old = [p for p in old if self.fs.exists(p)]
+        tables += [self._read_table(p) for p in runs]
         if tables:
             table = pa.concat_tables(tables, promote_options="permissive")
             written: set[str] = set()
@@ -240,6 +267,60 @@ class Archive:
         for path in old - written:
             self.fs.rm(path)
         return len(table)
+
+    # --- forgetting a listener (privacy/forget.py) -------------------------------------------------
+    def forget_user(self, user_id: str) -> int:
+        """Rewrite every Parquet file holding rows of ``user_id`` without them; returns rows removed.
+
+        Bucket files (events and dimensions) are read only for the user's bucket; staged runs and
+        job files are not bucketed, so each is checked (its ``user_id`` column only). Each file is
+        replaced atomically (temporary name, fsync, rename), or deleted when nothing else was in it,
+        and the folder's ``metadata.json`` row count is rewritten. It holds the compaction lock, so
+        a compaction cannot rewrite a bucket from a copy read before the forget; a crash half-way
+        leaves every file either old or new, and running it again finishes the job.
+        """
+        removed = 0
+        with self._compaction_lock():
+            for folder, paths in self._parquet_files_by_folder().items():
+                gone = 0
+                for path in paths:
+                    parsed = parse_bucket_file(posixpath.basename(path))
+                    if parsed is not None and parsed[0] != bucket_of(user_id, parsed[1]):
+                        continue
+                    gone += self._drop_rows_of(path, user_id)
+                if gone and self.fs.exists(posixpath.join(folder, "metadata.json")):
+                    meta = self.metadata(folder)
+                    self._write_metadata(
+                        folder, meta.dataset, meta.key_field, meta.sort_fields, max(meta.rows - gone, 0)
+                    )
+                removed += gone
+            self._staged = None
+        return removed
+
+    def _parquet_files_by_folder(self) -> dict[str, list[str]]:
+        if not self.fs.exists(self.root):
+            return {}
+        found: dict[str, list[str]] = {}
+        for path in sorted(str(p) for p in self.fs.find(self.root)):
+            if path.endswith(".parquet"):
+                found.setdefault(posixpath.dirname(path), []).append(path)
+        return found
+
+    def _drop_rows_of(self, path: str, user_id: str) -> int:
+        with self.fs.open(path, "rb") as f:
+            if "user_id" not in pq.read_schema(f).names:
+                return 0
+        table = self._read_table(path)
+        keep = pc.fill_null(pc.not_equal(table.column("user_id"), user_id), True)
+        kept = table.filter(keep)
+        gone = int(table.num_rows - kept.num_rows)
+        if gone == 0:
+            return 0
+        if kept.num_rows == 0:
+            self.fs.rm(path)
+        else:
+            self._write_table(kept, path)
+        return gone
 
     # --- reading ---------------------------------------------------------------------------------
     def days(self) -> list[date]:
@@ -274,6 +355,8 @@ class Archive:
                         "run `tastemaker archive compact --rebucket` first"
                     )
                     raise ConfigError(msg)
+                if not self._usable(path):
+                    continue
                 found.setdefault(parsed[0], []).append(self.uri(path))
         return found
 
@@ -331,8 +414,45 @@ class Archive:
         return sorted(str(n) for n in names if str(n).endswith(suffix))
 
     def _read_table(self, path: str) -> pa.Table:
-        with self.fs.open(path, "rb") as f:
-            return pq.read_table(f)
+        try:
+            with self.fs.open(path, "rb") as f:
+                return pq.read_table(f)
+        except (pa.ArrowException, OSError) as exc:
+            if isinstance(exc, FileNotFoundError | PermissionError):
+                raise
+            raise DamagedFile(path, exc) from exc
+
+    def _usable(self, path: str) -> bool:
+        """Whether ``path``'s Parquet footer reads; a damaged file is logged and recorded, not raised.
+
+        Checked once per file size in this process (a rewrite by compaction changes the size, and a
+        file that stays the same size is checked once)."""
+        try:
+            size = int(self.fs.size(path))
+            if self._checked.get(path) == size:
+                return True
+            with self.fs.open(path, "rb") as f:
+                pq.read_metadata(f)
+        except (pa.ArrowException, OSError) as exc:
+            if isinstance(exc, FileNotFoundError):
+                return False
+            error = DamagedFile(path, exc)
+            self.damaged[path] = str(error)
+            log.error("%s; it is left out", error)
+            return False
+        self._checked[path] = size
+        return True
+
+    def _read_or_set_aside(self, path: str) -> pa.Table | None:
+        """Compaction's read of a day's bucket file: a damaged one is renamed ``*.damaged`` (kept for
+        forensics, out of every listing) so the day's new runs can still be compacted."""
+        try:
+            return self._read_table(path)
+        except DamagedFile as exc:
+            self.damaged[path] = str(exc)
+            self.fs.mv(path, path + DAMAGED_SUFFIX)
+            log.error("%s; moved aside to %s%s", exc, path, DAMAGED_SUFFIX)
+            return None
 
     def _write_table(self, table: pa.Table, path: str) -> None:
         self._write_bytes(path, lambda f: pq.write_table(table, f, compression="zstd"))

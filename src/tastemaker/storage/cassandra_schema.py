@@ -296,6 +296,12 @@ QUERIES: dict[str, str] = {
     "insert_token": "INSERT INTO users_by_token (token_hash, name) VALUES (?, ?)",
     "select_token": "SELECT name FROM users_by_token WHERE token_hash = ?",
     "delete_token": "DELETE FROM users_by_token WHERE token_hash = ?",
+    # forgetting a listener (Store.forget_user): row by row, every row by its whole primary key
+    "delete_listen": "DELETE FROM listens WHERE user_id = ? AND day = ? AND event_id = ?",
+    "delete_listen_day": "DELETE FROM listen_days WHERE user_id = ? AND day = ?",
+    "delete_profile": "DELETE FROM profiles WHERE user_id = ?",
+    "delete_playlist": "DELETE FROM playlists WHERE user_id = ? AND kind = ? AND playlist_id = ?",
+    "delete_recap": "DELETE FROM recaps WHERE user_id = ? AND year = ?",
 }
 
 # Which prepared statements each Store method runs (documentation, checked by the schema tests).
@@ -331,4 +337,19 @@ METHOD_QUERIES: dict[str, tuple[str, ...]] = {
     "get_user": ("select_user",),
     "user_for_token_hash": ("select_token", "select_user"),
     "delete_user": ("select_user", "delete_user", "delete_token"),
+    "forget_user": (
+        "select_listen_days",
+        "select_listens",
+        "delete_listen",
+        "delete_listen_day",
+        "select_profile",
+        "delete_profile",
+        "select_playlists",
+        "delete_playlist",
+        "select_recap",
+        "delete_recap",
+        "select_user",
+        "delete_user",
+        "delete_token",
+    ),
 }

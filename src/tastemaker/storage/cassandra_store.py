@@ -83,6 +83,7 @@ from tastemaker.storage.cassandra_schema import (
 )
 from tastemaker.storage.encoding import listen_key, text
 from tastemaker.storage.models import Album, Artist, LibraryFile, Listen, Playlist, Track, User
+from tastemaker.storage.store import PLAYLIST_KINDS, recap_years
 
 _LISTEN = msgspec.json.Decoder(Listen)
 _PLAYLIST = msgspec.json.Decoder(Playlist)
@@ -336,6 +337,34 @@ class CassandraStore:
         with self._errors():
             self._session.execute(batch)
         return True
+
+    def forget_user(self, user_id: str) -> dict[str, int]:
+        """Delete everything held about one listener, row by row; returns rows deleted per table.
+
+        Every delete names one row by its whole primary key, found by partition-key reads only:
+        listens through ``listen_days``, playlists over ``PLAYLIST_KINDS``, recaps over every year
+        events may have (``recap_years``). Cassandra writes tombstones; the bytes go at the next
+        compaction after ``gc_grace_seconds`` (docs/privacy.md).
+        """
+        counts = {"listens": 0, "profiles": 0, "playlists": 0, "recaps": 0, "users": 0}
+        for day, _count in self.listen_days(user_id):
+            for _ts, event_id, _data in self._execute("select_listens", (user_id, day)):
+                self._execute("delete_listen", (user_id, day, event_id))
+                counts["listens"] += 1
+            self._execute("delete_listen_day", (user_id, day))
+        if self.get_profile(user_id) is not None:
+            self._execute("delete_profile", (user_id,))
+            counts["profiles"] = 1
+        for kind in PLAYLIST_KINDS:
+            for playlist in self.get_playlists(user_id, kind):
+                self._execute("delete_playlist", (user_id, kind, playlist.playlist_id))
+                counts["playlists"] += 1
+        for year in recap_years():
+            if self._execute("select_recap", (user_id, year)):
+                self._execute("delete_recap", (user_id, year))
+                counts["recaps"] += 1
+        counts["users"] = int(self.delete_user(user_id))
+        return counts
 
     def close(self) -> None:
         """Shut the driver's connections and threads down; idempotent."""

@@ -356,6 +356,11 @@ class MirroredStore:
         deleted: bool = self._write("delete_user", name)
         return deleted
 
+    def forget_user(self, user_id: str) -> dict[str, int]:
+        """Forgets on both stores while a migration mirrors (the counts are the primary's)."""
+        counts: dict[str, int] = self._write("forget_user", user_id)
+        return counts
+
     def close(self) -> None:
         try:
             self.old.close()

@@ -80,6 +80,9 @@ class User(msgspec.Struct, kw_only=True, omit_defaults=True):
     created_at: datetime | None = None
     scrobble_password_md5: str | None = None
     lastfm_session_hashes: list[str] = []
+    scopes: list[str] = msgspec.field(default_factory=lambda: ["read", "write"])
+    """What the token may do (``api/auth.py``); rows from before scopes decode as read+write, and
+    ``admin`` adds the admin scope. A revoked user keeps its row with ``token_hash`` ""."""
 
 
 class LibraryFile(msgspec.Struct, kw_only=True, omit_defaults=True):

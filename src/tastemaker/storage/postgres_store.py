@@ -14,7 +14,8 @@ too). Query parameters, all optional:
 Threads share one ``psycopg_pool.ConnectionPool``; each call borrows one connection in autocommit
 mode, and every write runs in one transaction, so it is durable when it returns. A call that finds its
 connection dead (server restarted, backend terminated) runs again on a fresh one, unless it had
-already sent COMMIT: then its outcome is unknown and the call raises BackendUnavailable instead.
+already sent COMMIT: then its outcome is unknown and the call raises BackendUnavailable instead, except
+for the idempotent writes (every upsert and insert-or-ignore), which simply run again.
 A deadlock between writers is retried the same way.
 
 Listens go in by binary COPY into a per-connection temporary table, then one statement inserts the
@@ -174,7 +175,8 @@ class PostgresStore:
                 found = cur.execute(_ADD_LISTENS_SQL).fetchone()
             return int(found[0]) if found else 0
 
-        return self._run(work, transaction=True)
+        # Idempotent on event_id; after a lost COMMIT the count may leave out rows the first try wrote.
+        return self._run(work, transaction=True, idempotent=True)
 
     def listens(self, user_id: str, day: date) -> list[Listen]:
         rows = self._rows(
@@ -276,7 +278,7 @@ class PostgresStore:
                 (user.token_hash, user.name),
             )
 
-        self._run(work, transaction=True)
+        self._run(work, transaction=True, idempotent=True)
 
     def get_user(self, name: str) -> User | None:
         data = self._get_one("users", "name", name)
@@ -294,6 +296,25 @@ class PostgresStore:
                 return False
             conn.execute("DELETE FROM users WHERE name = %s", (name,))
             return True
+
+        return self._run(work, transaction=True)
+
+    def forget_user(self, user_id: str) -> dict[str, int]:
+        """Delete everything held about one listener in one transaction; returns rows deleted per table.
+
+        PostgreSQL keeps dead tuples until VACUUM reclaims them: autovacuum does, or run
+        ``VACUUM`` on these tables for an immediate physical erase (docs/privacy.md)."""
+
+        def work(conn: _Conn) -> dict[str, int]:
+            counts: dict[str, int] = {}
+            for table in ("listens", "listen_days", "profiles", "playlists", "recaps"):
+                cursor = conn.execute(f"DELETE FROM {table} WHERE user_id = %s", (user_id,))
+                counts[table] = max(cursor.rowcount, 0)
+            counts["users"] = int(_drop_token(conn, user_id))
+            conn.execute("DELETE FROM users WHERE name = %s", (user_id,))
+            conn.execute("DELETE FROM user_tokens WHERE name = %s", (user_id,))
+            counts.pop("listen_days", None)
+            return counts
 
         return self._run(work, transaction=True)
 
@@ -329,7 +350,7 @@ class PostgresStore:
             with conn.cursor() as cur:
                 cur.executemany(sql, ordered)
 
-        self._run(work, transaction=True)
+        self._run(work, transaction=True, idempotent=True)  # replace and merge upserts
 
     def _get_one(self, table: str, key: str, value: str) -> Any:
         rows = self._rows(f"SELECT {_data(table)} FROM {table} WHERE {key} = %s", (value,))
@@ -353,9 +374,11 @@ class PostgresStore:
 
         return self._run(work, transaction=False)
 
-    def _run(self, work: Callable[[_Conn], _T], *, transaction: bool) -> _T:
+    def _run(self, work: Callable[[_Conn], _T], *, transaction: bool, idempotent: bool = False) -> _T:
         """Run ``work`` on a pooled connection, again on another if this one was dead or deadlocked,
-        as long as no COMMIT was sent (a lost COMMIT's outcome is unknown: that raises)."""
+        as long as no COMMIT was sent (a lost COMMIT's outcome is unknown: that raises), or at any
+        point for an ``idempotent`` write (an upsert, an insert-or-ignore), which is safe to apply
+        twice: so a server restart under load loses no acknowledged write and refuses none."""
         with self._errors():
             for attempt in range(1, self._attempts + 1):
                 committing = False
@@ -371,7 +394,7 @@ class PostgresStore:
                         retry = conn.broken or isinstance(
                             exc, psycopg.errors.SerializationFailure | psycopg.errors.DeadlockDetected
                         )
-                        if committing or not retry or attempt == self._attempts:
+                        if (committing and not idempotent) or not retry or attempt == self._attempts:
                             raise
             msg = "unreachable: the last attempt returns or raises"
             raise AssertionError(msg)

@@ -6,10 +6,23 @@ No method joins or scans on the serving path. Every backend passes ``tests/contr
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any, Protocol, runtime_checkable
 
 from tastemaker.storage.models import Album, Artist, LibraryFile, Listen, Playlist, Track, User
+
+PLAYLIST_KINDS = ("liked", "user", "discover-weekly", "daily-mix")
+"""Every kind of playlist the platform writes (services/archiver.py, recommend/, api/routers/): the
+export and ``forget_user`` on stores that can only reach a playlist by (user, kind) go through these,
+so a new kind must be added here."""
+
+FIRST_RECAP_YEAR = 2002
+"""Events are not accepted before 2002-10-01 (events/validate.py), so no recap is older."""
+
+
+def recap_years() -> range:
+    """Every year a recap may exist for: from the first year events are accepted to next year."""
+    return range(FIRST_RECAP_YEAR, datetime.now(UTC).year + 2)
 
 
 @runtime_checkable
@@ -104,5 +117,13 @@ class Store(Protocol):
     def user_for_token_hash(self, token_hash: str) -> User | None: ...
 
     def delete_user(self, name: str) -> bool: ...
+
+    def forget_user(self, user_id: str) -> dict[str, int]:
+        """Delete everything held about one listener — listens and their day counts, profile,
+        playlists of every kind, recaps of every year, the account and its token — and return how
+        many rows went, per table (``listens``, ``profiles``, ``playlists``, ``recaps``, ``users``).
+
+        Idempotent: a second call deletes nothing and returns zeros. Catalog rows (tracks, artists,
+        features, labels, library files) are not a listener's data and stay (docs/privacy.md)."""
 
     def close(self) -> None: ...

@@ -108,7 +108,7 @@ def get_demo(request: Request[Any, Any, Any]) -> Response[bytes]:
     sync_to_thread=True,
 )
 def post_listener_token(request: Request[Any, Any, Any], user_id: FromPath[str]) -> Response[bytes]:
-    from tastemaker.cli.users import create_user  # the CLI package: loaded only when a demo token is asked
+    from tastemaker.accounts import create_user  # loaded only when a demo token is asked
 
     platform = demo_platform(request)
     store = platform.store

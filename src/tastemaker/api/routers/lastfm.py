@@ -19,6 +19,7 @@ import anyio
 from litestar import Request, Response, Router, route
 from litestar.exceptions import HTTPException
 
+from tastemaker.api.auth import READ, WRITE, Principal, scopes_of
 from tastemaker.api.routers.lastfm_auth import (
     check_api_key,
     check_signature,
@@ -37,6 +38,7 @@ from tastemaker.api.routers.lastfm_history import (
 )
 from tastemaker.api.routers.lastfm_scrobble import ignored_code, play_item, scrobble_fields, scrobble_node
 from tastemaker.api.routers.lastfm_wire import (
+    AUTH_FAILED,
     INVALID_METHOD,
     INVALID_PARAMETERS,
     LOGIN_REQUIRED,
@@ -49,7 +51,7 @@ from tastemaker.api.routers.lastfm_wire import (
 )
 from tastemaker.api.routers.maloja import maloja_handlers
 from tastemaker.api.routers.native import platform_of
-from tastemaker.errors import BackendUnavailable
+from tastemaker.errors import BackendUnavailable, Forbidden
 from tastemaker.events.ingest import validate_items
 from tastemaker.platform import Platform
 from tastemaker.storage.models import Listen, User
@@ -313,6 +315,8 @@ class Method:
     session: bool
     """Needs ``sk`` (write methods and the private reads); every call with ``sk`` must be signed."""
     signed: bool = True
+    scope: str = WRITE
+    """The token scope the session's user needs: Last.fm's method, not the HTTP verb, says it writes."""
 
 
 METHODS: dict[str, Method] = {
@@ -321,9 +325,9 @@ METHODS: dict[str, Method] = {
     "track.updatenowplaying": Method(update_now_playing, session=True),
     "track.love": Method(_love("like"), session=True),
     "track.unlove": Method(_love("unlike"), session=True),
-    "user.getrecenttracks": Method(recent_tracks, session=True, signed=False),
-    "user.gettopartists": Method(user_top_artists, session=True, signed=False),
-    "user.gettoptracks": Method(user_top_tracks, session=True, signed=False),
+    "user.getrecenttracks": Method(recent_tracks, session=True, signed=False, scope=READ),
+    "user.gettopartists": Method(user_top_artists, session=True, signed=False, scope=READ),
+    "user.gettoptracks": Method(user_top_tracks, session=True, signed=False, scope=READ),
 }
 
 
@@ -341,6 +345,10 @@ def dispatch(
     user = None
     if method.session:
         user = session_user(platform.store, require(params, "sk")[0])
+        try:
+            Principal(user.name, scopes_of(user)).require_scope(method.scope)
+        except Forbidden as exc:
+            raise LastfmError(AUTH_FAILED, f"Authentication Failed - {exc}") from None
     return method.handle(Call(platform, params, user, metrics, now_playing))
 
 

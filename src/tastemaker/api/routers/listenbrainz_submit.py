@@ -40,7 +40,7 @@ def decode_body(body: bytes) -> dict[str, Any]:
         raise bad_request(msg)
     try:
         document = msgspec.json.decode(body)
-    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
         msg = f"Cannot parse JSON document: {exc}"
         raise bad_request(msg) from None
     if not isinstance(document, dict):

@@ -17,8 +17,8 @@ from litestar import Request, Response, get, post
 from litestar.exceptions import HTTPException
 
 from tastemaker import __version__
-from tastemaker.api.auth import authenticate
-from tastemaker.errors import TastemakerError, Unauthorized
+from tastemaker.api.auth import authorize
+from tastemaker.errors import Forbidden, TastemakerError, Unauthorized
 from tastemaker.events.ingest import validate_items
 from tastemaker.events.schema import FULL_LISTEN_MS
 
@@ -59,7 +59,7 @@ async def _fields(request: Request[Any, Any, Any]) -> dict[str, Any]:
         return fields
     try:
         document = msgspec.json.decode(body)
-    except (msgspec.DecodeError, UnicodeDecodeError):
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
         raise MalojaError(400, "malformed_request", "the body is not a JSON object") from None
     if not isinstance(document, dict):
         raise MalojaError(400, "malformed_request", "the body is not a JSON object")
@@ -135,7 +135,11 @@ async def newscrobble(request: Request[Any, Any, Any]) -> Response[bytes]:
         if not isinstance(key, str):
             msg = "key is missing"
             raise Unauthorized(msg)
-        principal = authenticate(f"Token {key}", platform.store, admin_token=platform.config["admin_token"])
+        principal = authorize(
+            f"Token {key}", platform.store, method="POST", admin_token=platform.config["admin_token"]
+        )
+    except Forbidden as exc:
+        raise MalojaError(403, "permission_denied", str(exc)) from None
     except TastemakerError:
         raise MalojaError(401, "authentication_fail", "Invalid or missing authentication (key)") from None
     item = _item(fields, principal.name)

@@ -10,10 +10,12 @@ from litestar import Request, Response, Router, get
 from tastemaker.api.routers.native import json_response, principal_of
 
 
-@get("/me", summary="The token's user: its name and whether it is an admin", sync_to_thread=True)
+@get("/me", summary="The token's user: its name, whether it is an admin, and its scopes", sync_to_thread=True)
 def get_me(request: Request[Any, Any, Any]) -> Response[bytes]:
     principal = principal_of(request)
-    return json_response({"name": principal.name, "admin": principal.admin})
+    return json_response(
+        {"name": principal.name, "admin": principal.admin, "scopes": sorted(principal.scopes)}
+    )
 
 
 me_router = Router(path="/v1", route_handlers=[get_me], tags=["native"])

@@ -10,7 +10,7 @@ import msgspec
 from litestar import Request, Response, Router, get, post
 from litestar.params import FromPath, QueryParameter
 
-from tastemaker.api.auth import Principal, authenticate
+from tastemaker.api.auth import Principal, authorize
 from tastemaker.api.body import decode_events
 from tastemaker.api.errors import error_response
 from tastemaker.errors import NotFound
@@ -32,9 +32,13 @@ def platform_of(request: Request[Any, Any, Any]) -> Platform:
 
 
 def principal_of(request: Request[Any, Any, Any]) -> Principal:
+    """Who sent the request, once they have the scope its method needs (401/403 otherwise)."""
     platform = platform_of(request)
-    return authenticate(
-        request.headers.get("authorization"), platform.store, admin_token=platform.config["admin_token"]
+    return authorize(
+        request.headers.get("authorization"),
+        platform.store,
+        method=request.method,
+        admin_token=platform.config["admin_token"],
     )
 
 

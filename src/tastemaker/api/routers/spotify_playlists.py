@@ -74,7 +74,7 @@ async def _json_body(request: Request[Any, Any, Any]) -> Any:
         return None
     try:
         return msgspec.json.decode(body)
-    except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+    except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as exc:
         raise SpotifyError(400, f"request body is not valid JSON: {exc}") from None
 
 
