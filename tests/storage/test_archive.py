@@ -90,6 +90,30 @@ def test_a_batch_delivered_again_or_grown_is_stored_once(tmp_path: Path) -> None
     assert sorted(ids) == sorted(e.event_id for e in events)
 
 
+def test_a_compaction_rewrites_only_the_buckets_its_runs_touch(tmp_path: Path) -> None:
+    """Compaction merges bucket by bucket, so memory holds one bucket of the day, not the whole day."""
+    archive = Archive(str(tmp_path), buckets=8)
+    first = plays(users=40, per_user=3, start=T0 - timedelta(hours=10))
+    archive.append(first)
+    archive.compact()
+    folder = tmp_path / "events" / "date=2025-03-01"
+    before = {path.name: path.stat().st_mtime_ns for path in folder.glob("bucket-*.parquet")}
+    assert len(before) == 8
+    late = plays(users=1, per_user=4, start=T0 - timedelta(hours=9), prefix="late")
+    archive.append(late)  # one user: one bucket
+    archive.compact()
+    after = {path.name: path.stat().st_mtime_ns for path in folder.glob("bucket-*.parquet")}
+    changed = [name for name in after if after[name] != before[name]]
+    assert changed == [f"bucket-{bucket_of('user0', 8):05d}-of-00008.parquet"]
+    meta = json.loads((folder / "metadata.json").read_text())
+    assert meta["rows"] == len(first) + len(late)
+    table = archive.read_events(date(2025, 1, 1), date(2026, 1, 1))
+    assert sorted(table.column("event_id").to_pylist()) == sorted(e.event_id for e in first + late)
+    rows = pq.read_table(folder / changed[0]).to_pylist()
+    keys = [(r["user_id"], r["ts"], r["event_id"]) for r in rows]
+    assert keys == sorted(keys)  # the merged bucket is sorted again
+
+
 def test_leftovers_of_a_crash_mid_compaction_are_folded_in_without_duplicates(tmp_path: Path) -> None:
     archive = Archive(str(tmp_path), buckets=2)
     events = plays(users=6, per_user=8)
