@@ -59,6 +59,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_batch_events", 1000, "Most events accepted in one POST /v1/events"),
     Setting("max_body_bytes", 16 * 1024 * 1024, "Largest request body accepted, in bytes"),
     Setting(
+        "request_timeout_s",
+        120.0,
+        "Reads answered 503 if not started within this many seconds; writes if their body is slower (0: off)",
+    ),
+    Setting(
         "ingest_max_lag_events",
         10_000_000,
         "Ingest answers 503 + Retry-After while the slowest consumer lags more events than this (0: off)",

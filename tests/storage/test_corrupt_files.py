@@ -17,6 +17,7 @@ from tastemaker.errors import BackendUnavailable
 from tastemaker.events.schema import Play
 from tastemaker.platform import Platform
 from tastemaker.storage.archive import DAMAGED_SUFFIX, Archive, DamagedFile
+from tastemaker.storage.archive_layout import bucket_of, parse_bucket_file
 from tastemaker.wrapped.job import WrappedJob
 from tests.wrapped.world import ArchivedWorld, archived_world
 
@@ -117,8 +118,12 @@ def test_compaction_sets_a_damaged_bucket_file_aside(world: ArchivedWorld, tmp_p
     with pytest.raises(DamagedFile, match=str(victim)):
         archive.read_events(day, day + timedelta(days=1))
 
+    # a late event in the damaged file's bucket: compaction (bucket by bucket) has to read that file
+    parsed = parse_bucket_file(victim.name)
+    assert parsed is not None
+    user = next(f"late{n}" for n in range(1000) if bucket_of(f"late{n}", parsed[1]) == parsed[0])
     late = Play(
-        user_id="late", ts=datetime.combine(day, datetime.min.time(), UTC), event_id="late", track_id="t"
+        user_id=user, ts=datetime.combine(day, datetime.min.time(), UTC), event_id="late", track_id="t"
     )
     archive.append([late])
     assert archive.compact([day]) == 1  # not stuck on the damaged file

@@ -37,6 +37,7 @@ from tastemaker.api.routers.titles import titles_router
 from tastemaker.api.routers.top import top_router
 from tastemaker.api.routers.wrapped import wrapped_router
 from tastemaker.api.stream_signing import stream_secret
+from tastemaker.api.timeouts import request_timeout_middleware
 from tastemaker.api.web import STATIC_DIR, spa_fallback, web_handlers
 from tastemaker.config import Config
 from tastemaker.platform import Platform
@@ -128,6 +129,9 @@ def create_app(platform: Platform, *, run_consumers: bool = True, static_dir: Pa
                 token_buckets(platform.config["rate_limit_per_minute"], platform.config["rate_limit_burst"])
             ),
             backpressure_middleware(log_pressure(platform)),
+            request_timeout_middleware(
+                float(platform.config["request_timeout_s"]), int(platform.config["max_body_bytes"])
+            ),
         ],
         state=State(
             {
