@@ -7,7 +7,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 DEMO_DIR ?= .demo-data
 STATIC := src/tastemaker/api/static
 WEB_BUILD := $(STATIC)/index.html
-WEB_SOURCES := $(shell find web/src web/index.html web/vite.config.ts web/tsconfig*.json -type f 2>/dev/null)
+WEB_SOURCES := $(shell find web/src web/public web/index.html web/vite.config.ts web/tsconfig*.json -type f 2>/dev/null)
 
 .PHONY: install demo test lint fmt bench clean web web-test browser
 
