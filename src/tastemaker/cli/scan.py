@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 
-from tastemaker.catalog.scan import scan as scan_library
 from tastemaker.cli.base import cli, config_from, friendly_errors
 from tastemaker.platform import open_store
 from tastemaker.storage.store import Store
@@ -43,6 +42,8 @@ def scan(
     Incremental: files unchanged since the last scan are skipped, so a killed scan resumes where it
     stopped. A file that cannot be analysed is reported at the end, never stops the scan.
     """
+    from tastemaker.catalog.scan import scan as scan_library  # SciPy: loaded when a scan runs
+
     config = config_from(ctx, scan_jobs=jobs)
     config.data_dir.mkdir(parents=True, exist_ok=True)
     store: Store = open_store(config)

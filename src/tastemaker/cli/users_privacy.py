@@ -14,8 +14,6 @@ import click
 from tastemaker.cli.base import config_from, friendly_errors
 from tastemaker.cli.users import users
 from tastemaker.platform import Platform, profile_params
-from tastemaker.privacy.export import stream_export
-from tastemaker.privacy.forget import forget
 
 _PLACES = {
     "account": "account (token, Last.fm sessions)",
@@ -46,6 +44,8 @@ def delete(ctx: click.Context, name: str, yes: bool) -> None:
             "This cannot be undone",
             abort=True,
         )
+    from tastemaker.privacy.forget import forget  # the model code (implicit): not on every CLI start
+
     with Platform.open(config_from(ctx)) as platform:
         report = forget(platform, name)
     for key, count in report.removed.items():
@@ -72,6 +72,8 @@ def delete(ctx: click.Context, name: str, yes: bool) -> None:
 def export(ctx: click.Context, name: str, output: Path) -> None:
     """Write everything held about NAME to a zip in Spotify's privacy-export layout."""
     config = config_from(ctx)
+    from tastemaker.privacy.export import stream_export
+
     with Platform.open(config) as platform:
         chunks = stream_export(platform.store, name, params=profile_params(config))
         temporary = output.with_name(output.name + ".partial")
