@@ -48,6 +48,11 @@ SETTINGS: tuple[Setting, ...] = (
         "archive_buckets", 16, "Buckets per day of the archive (a power of two; ~1-2 M events a year each)"
     ),
     Setting("archive_compact_runs", 32, "Staged runs of one day the archiver lets gather before compacting"),
+    Setting(
+        "archive_shard_rows",
+        32_768,
+        "Rows a day's bucket file takes before a busy day goes on in a new shard (bounds compaction time)",
+    ),
     Setting("host", "127.0.0.1", "Address tastemaker serve listens on"),
     Setting("port", 8000, "Port tastemaker serve listens on"),
     Setting("partitions", 8, "Partitions of the event log (fixed when the log is created)"),

@@ -79,6 +79,7 @@ def open_archive(config: Config) -> Archive:
         config["archive_url"],
         buckets=int(config["archive_buckets"]),
         compact_runs=int(config["archive_compact_runs"]),
+        shard_rows=int(config["archive_shard_rows"]),
     )
 
 

@@ -22,13 +22,14 @@ FIRST_YEAR, LAST_YEAR = 2002, 2100  # ListenBrainz's earliest listen; anything p
 
 
 def _compact(archive: Archive, *, rebucket: bool, progress: bool) -> int:
-    days = archive.staged_days()
+    """Staged runs folded in and every day sealed into one file per bucket (fewest files for a job)."""
+    days = archive.days_to_compact(rebucket=rebucket, seal=True)
     bar = tqdm(total=len(days), unit=" days", file=sys.stderr, disable=not progress, desc="compact")
 
     def advance(_day: date) -> None:
         bar.update(1)
 
-    done = archive.compact(rebucket=rebucket, on_day=advance)
+    done = archive.compact(days, rebucket=rebucket, seal=True, on_day=advance)
     bar.close()
     return done
 
@@ -130,7 +131,8 @@ def archive() -> None:
 @click.pass_context
 @friendly_errors
 def archive_compact(ctx: click.Context, rebucket: bool, no_progress: bool) -> None:
-    """Fold staged runs into the days' bucket files (the archiver also does this as it goes)."""
+    """Fold staged runs into the days' bucket files and seal every day still in shards into one
+    file per bucket (the archiver does both as it goes; `wrapped` runs this first)."""
     done = _compact(open_archive(config_from(ctx)), rebucket=rebucket, progress=not no_progress)
     click.echo(f"compacted {done} day(s)")
 

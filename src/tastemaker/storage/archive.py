@@ -10,7 +10,12 @@ two-step so that the consumer stays fast and crash-safe:
 2. ``compact`` folds a day's runs into its bucket files: read, bucket, sort, drop repeated
    ``event_id``\\ s (a re-delivered batch that grew), write each bucket to a temporary name and rename,
    write ``metadata.json``, and only then delete the runs. A crash anywhere leaves either the runs or
-   the buckets holding every event, and the next compaction removes the duplicates.
+   the buckets holding every event, and the next compaction removes the duplicates. On a busy day a
+   bucket grows in shards of bounded size, sealed into one file when the day is left behind
+   (``archive_shards``), so a compaction costs the same at midnight as at noon.
+
+Every file is written with Parquet page checksums and read with them verified, so bytes damaged in
+the middle of a file are caught as well as a cut-off footer.
 
 Dimension tables (tracks, users, …) are exported bucketed the same way by their own key. Local
 folders by default; any fsspec URL (``s3://``, ``gs://``, ``memory://``) at scale.
@@ -40,12 +45,22 @@ from fsspec.implementations.local import LocalFileSystem
 from tastemaker.errors import BackendUnavailable, ConfigError
 from tastemaker.events.schema import Event
 from tastemaker.storage.archive_layout import (
+    BucketFile,
     BucketMetadata,
     bucket_file_name,
     bucket_of,
     buckets_of,
     check_bucket_count,
     parse_bucket_file,
+)
+from tastemaker.storage.archive_shards import (
+    ShardFooter,
+    overlaps,
+    read_footer,
+    shards_by_bucket,
+    split_superseded,
+    with_supersedes,
+    without_ids,
 )
 
 log = logging.getLogger(__name__)
@@ -137,14 +152,21 @@ class Archive:
     aside (``*.damaged``) instead of failing the day forever.
     """
 
-    def __init__(self, url: str, *, buckets: int = 16, compact_runs: int = 32) -> None:
+    def __init__(
+        self, url: str, *, buckets: int = 16, compact_runs: int = 32, shard_rows: int = 32_768
+    ) -> None:
         self.url = url
         self.buckets = check_bucket_count(buckets)
         self.compact_runs = compact_runs
+        if shard_rows < 1:
+            msg = f"archive_shard_rows must be at least 1, got {shard_rows}"
+            raise ConfigError(msg)
+        self.shard_rows = shard_rows
         self.fs: fsspec.AbstractFileSystem
         self.fs, self.root = fsspec.core.url_to_fs(url)
         self.local = isinstance(self.fs, LocalFileSystem)
         self._staged: dict[date, int] | None = None
+        self._sharded: set[date] | None = None
         self.damaged: dict[str, str] = {}
         """Files left out because they could not be read: path -> the error (what a job reports)."""
         self._checked: dict[str, int] = {}
@@ -181,32 +203,56 @@ class Archive:
         """Days whose runs should be compacted now: many runs, or a day the stream has left behind."""
         staged = self._staged_counts()
         newest = latest or max(staged, default=None)
-        return sorted(
+        due = {
             d
             for d, n in staged.items()
             if n >= self.compact_runs or (newest is not None and (newest - d).days >= 2)
-        )
+        }
+        return sorted(due | self._seals_due(newest))
+
+    def _seals_due(self, newest: date | None) -> set[date]:
+        """Days still in shards that the stream has left two days behind."""
+        if newest is None:
+            return set()
+        if self._sharded is None:
+            self._sharded = {d for d in self.days() if self.metadata(self.day_dir(d)).num_shards > 1}
+        return {d for d in self._sharded if (newest - d).days >= 2}
 
     def compact(
         self,
         days: Iterable[date] | None = None,
         *,
         rebucket: bool = False,
+        seal: bool = False,
         on_day: Callable[[date], None] | None = None,
     ) -> int:
         """Fold staged runs into the days' bucket files (all days with runs by default; with
-        ``rebucket`` also every day bucketed with another count); returns days done."""
-        todo = set(self.staged_days() if days is None else days)
-        if not todo and not rebucket:
+        ``rebucket`` also every day bucketed with another count; with ``seal`` also every day still
+        in shards); returns days done. A day two or more days behind the newest is sealed."""
+        todo = self.days_to_compact(days, rebucket=rebucket, seal=seal)
+        if not todo:
             return 0
-        if rebucket:
-            todo |= {d for d in self.days() if self.metadata(self.day_dir(d)).num_buckets != self.buckets}
+        newest = max([*self.staged_days(), *todo, *self.days()])  # the stream's front
         with self._compaction_lock():
             for day in sorted(todo):
-                self._compact_day(day)
+                self._compact_day(day, seal=seal or (newest - day).days >= 2)
                 if on_day is not None:
                     on_day(day)
         return len(todo)
+
+    def days_to_compact(
+        self, days: Iterable[date] | None = None, *, rebucket: bool = False, seal: bool = False
+    ) -> set[date]:
+        """The days ``compact`` with the same arguments would work on."""
+        todo = set(self.staged_days() if days is None else days)
+        if days is None:
+            todo |= self._seals_due(max(todo, default=None))
+        if rebucket or seal:
+            for day in self.days():
+                meta = self.metadata(self.day_dir(day))
+                if (rebucket and meta.num_buckets != self.buckets) or (seal and meta.num_shards > 1):
+                    todo.add(day)
+        return todo
 
     @contextlib.contextmanager
     def _compaction_lock(self) -> Iterator[None]:
@@ -225,53 +271,138 @@ class Archive:
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
-    def _compact_day(self, day: date) -> None:
+    def _compact_day(self, day: date, *, seal: bool = False) -> None:
         """Merge a day's staged runs into its bucket files.
 
-        Normally one bucket at a time: the runs (at most ``compact_runs`` consumer batches) are split
-        by bucket, and each bucket file is read, merged with its slice, and rewritten alone, so memory
-        holds the runs plus one bucket of the day — not the whole day, which grows all day long (a
-        soak at 5,300 events/s showed the whole-day merge's peaks climbing past 5 GiB). A day whose
-        files use another bucket count (``rebucket``) is re-split whole, as it must be.
+        One bucket at a time: the runs (at most ``compact_runs`` consumer batches) are split by
+        bucket, and each slice is merged into its bucket's open shard, so memory holds the runs plus
+        one shard and the time spent does not grow with the day (a soak at 5,300 events/s showed
+        whole-day merges climbing past 5 GiB, and later bucket-sized ones still slowing all day). A
+        day whose files use another bucket count (``rebucket``) is re-split whole, as it must be.
         """
         runs = self._list(self.day_dir(day, staging=True), suffix=".parquet")
-        old = {
-            p: parsed
-            for p in self._list(self.day_dir(day), suffix=".parquet")
-            if (parsed := parse_bucket_file(posixpath.basename(p)))
-        }
+        old = self._list(self.day_dir(day), suffix=".parquet")
         staged = [self._read_table(p) for p in runs]
-        if all(count == self.buckets for _, count in old.values()):
-            self._merge_by_bucket(day, staged, {bucket: path for path, (bucket, _) in old.items()})
+        by_bucket = shards_by_bucket(old)
+        if all(parsed.buckets == self.buckets for shards in by_bucket.values() for parsed, _ in shards):
+            self._merge_by_bucket(day, staged, by_bucket, seal=seal)
         else:
-            self._resplit_day(day, staged, list(old))
+            self._resplit_day(day, staged, [path for shards in by_bucket.values() for _, path in shards])
         for path in runs:
             self.fs.rm(path)
         if self._staged is not None:
             self._staged.pop(day, None)
 
-    def _merge_by_bucket(self, day: date, staged: list[pa.Table], old: dict[int, str]) -> None:
+    def _merge_by_bucket(
+        self,
+        day: date,
+        staged: list[pa.Table],
+        by_bucket: dict[int, list[tuple[BucketFile, str]]],
+        *,
+        seal: bool,
+    ) -> None:
         folder = self.day_dir(day)
         new_rows: dict[int, pa.Table] = {}
         if staged:
             runs = pa.concat_tables(staged, promote_options="permissive")
             new_rows = dict(bucketed_slices(runs, "user_id", EVENT_SORT, self.buckets))
-        if not new_rows and not old:
+        if not new_rows and not by_bucket:
             return
         total = 0
-        for bucket in sorted(set(old) | set(new_rows)):
-            path = old.get(bucket) or posixpath.join(folder, bucket_file_name(bucket, self.buckets))
-            if bucket not in new_rows:
-                total += self._rows_in(path)  # untouched: its footer says how many rows it holds
+        most_shards = 1
+        for bucket in sorted(set(by_bucket) | set(new_rows)):
+            shards = self._live_shards(by_bucket.get(bucket, []), remove_leftovers=True)
+            rows = new_rows.get(bucket)
+            if seal and (len(shards) > 1 or (rows is not None and shards)):
+                total += self._seal_bucket(folder, bucket, shards, rows)
                 continue
-            previous = self._read_or_set_aside(path) if bucket in old else None
-            parts = [t for t in (previous, new_rows[bucket]) if t is not None]
-            merged = pa.concat_tables(parts, promote_options="permissive")
-            merged = merged.sort_by([(f, "ascending") for f in EVENT_SORT])
-            unique = drop_repeated(merged, "event_id")
-            self._write_table(unique, path)
-            total += unique.num_rows
-        self._write_metadata(folder, EVENTS, "user_id", EVENT_SORT, total)
+            if rows is None:
+                total += sum(self._rows_in(path) for _, path in shards)  # untouched: footers suffice
+                most_shards = max(most_shards, len(shards))
+                continue
+            rows = drop_repeated(rows, "event_id")
+            written = self._add_to_bucket(folder, bucket, shards, rows)
+            total += sum(self._rows_in(path) for _, path in written)
+            most_shards = max(most_shards, len(written))
+        self._write_metadata(folder, EVENTS, "user_id", EVENT_SORT, total, shards=most_shards)
+        if self._sharded is not None:
+            (self._sharded.add if most_shards > 1 else self._sharded.discard)(day)
+
+    def _add_to_bucket(
+        self, folder: str, bucket: int, shards: list[tuple[BucketFile, str]], rows: pa.Table
+    ) -> list[tuple[BucketFile, str]]:
+        """Merge ``rows`` into the open shard until it holds ``shard_rows``, then start a new one; events
+        already compacted (a batch redelivered after a crash) are dropped first. Returns the
+        bucket's shards afterwards."""
+        for _, path in shards[:-1]:
+            rows = self._without_events_of(path, rows)
+        if not shards:
+            path = posixpath.join(folder, bucket_file_name(bucket, self.buckets))
+            self._write_table(rows, path)
+            return [(BucketFile(bucket, self.buckets, 0), path)]
+        open_file, open_path = shards[-1]
+        footer = self._footer(open_path)
+        if footer is not None and footer.rows >= self.shard_rows:
+            rows = self._without_events_of(open_path, rows, footer)
+            if rows.num_rows == 0:
+                return shards
+            number = max(open_file.shard, footer.supersedes if open_file.shard == 0 else 0) + 1
+            path = posixpath.join(folder, bucket_file_name(bucket, self.buckets, number))
+            self._write_table(rows, path)
+            return [*shards, (BucketFile(bucket, self.buckets, number), path)]
+        previous = self._read_or_set_aside(open_path)
+        merged = _merged([t for t in (previous, rows) if t is not None])
+        marker = footer.supersedes if footer is not None and open_file.shard == 0 else 0
+        self._write_table(with_supersedes(merged, marker), open_path)
+        return shards
+
+    def _seal_bucket(
+        self, folder: str, bucket: int, shards: list[tuple[BucketFile, str]], rows: pa.Table | None
+    ) -> int:
+        """All of a bucket's shards (and new rows) into shard 0, which records the highest shard it
+        absorbed before the others are deleted; returns the rows it holds."""
+        tables = [t for t in map(self._read_or_set_aside, (path for _, path in shards)) if t is not None]
+        merged = _merged([*tables, *([rows] if rows is not None else [])])
+        highest = max(parsed.shard for parsed, _ in shards)
+        path = posixpath.join(folder, bucket_file_name(bucket, self.buckets))
+        self._write_table(with_supersedes(merged, highest), path)
+        for parsed, other in shards:
+            if parsed.shard > 0 and self.fs.exists(other):
+                self.fs.rm(other)
+        return int(merged.num_rows)
+
+    def _live_shards(
+        self, shards: list[tuple[BucketFile, str]], *, remove_leftovers: bool = False
+    ) -> list[tuple[BucketFile, str]]:
+        """A bucket's shards less those an interrupted seal already merged into shard 0."""
+        if len(shards) < 2 or shards[0][0].shard != 0:
+            return shards
+        footer = self._footer(shards[0][1])
+        live, leftovers = split_superseded(shards, footer.supersedes if footer else 0)
+        if remove_leftovers:
+            for path in leftovers:
+                self.fs.rm(path)
+        return live
+
+    def _footer(self, path: str) -> ShardFooter | None:
+        """A shard's footer, or None for a damaged file (which the reading code sets aside)."""
+        try:
+            return read_footer(self.fs, path)
+        except (pa.ArrowException, OSError):
+            return None
+
+    def _without_events_of(self, path: str, rows: pa.Table, footer: ShardFooter | None = None) -> pa.Table:
+        """``rows`` less the events ``path`` already holds; the file is read only when the time
+        ranges meet, which in a live stream is rarely more than the shard just closed."""
+        footer = footer or self._footer(path)
+        if footer is None or not overlaps(footer, rows):
+            return rows
+        try:
+            with self.fs.open(path, "rb") as f:
+                ids = pq.read_table(f, columns=["event_id"], page_checksum_verification=True)
+        except (pa.ArrowException, OSError):
+            return rows
+        return without_ids(rows, ids.column("event_id"))
 
     def _resplit_day(self, day: date, staged: list[pa.Table], old: list[str]) -> None:
         tables = [table for table in map(self._read_or_set_aside, old) if table is not None]
@@ -289,7 +420,9 @@ class Archive:
             written.add(path)
             rows_written += len(unique)
         self._write_metadata(self.day_dir(day), EVENTS, "user_id", EVENT_SORT, rows_written)
-        for path in old:  # files of another bucket count, from before a change of M
+        if self._sharded is not None:
+            self._sharded.discard(day)
+        for path in old:  # files of another bucket count (and their shards), from before a change of M
             if path not in written:
                 self.fs.rm(path)
 
@@ -384,19 +517,17 @@ class Archive:
         for day in self.days():
             if not start <= day < end:
                 continue
-            for path in self._list(self.day_dir(day), suffix=".parquet"):
-                parsed = parse_bucket_file(posixpath.basename(path))
-                if parsed is None:
-                    continue
-                if parsed[1] != self.buckets:
-                    msg = (
-                        f"{self.day_dir(day)} has {parsed[1]} buckets, the archive {self.buckets}: "
-                        "run `tastemaker archive compact --rebucket` first"
-                    )
-                    raise ConfigError(msg)
-                if not self._usable(path):
-                    continue
-                found.setdefault(parsed[0], []).append(self.uri(path))
+            by_bucket = shards_by_bucket(self._list(self.day_dir(day), suffix=".parquet"))
+            for bucket, shards in sorted(by_bucket.items()):
+                for parsed, path in self._live_shards(shards):
+                    if parsed.buckets != self.buckets:
+                        msg = (
+                            f"{self.day_dir(day)} has {parsed.buckets} buckets, the archive {self.buckets}: "
+                            "run `tastemaker archive compact --rebucket` first"
+                        )
+                        raise ConfigError(msg)
+                    if self._usable(path):
+                        found.setdefault(bucket, []).append(self.uri(path))
         return found
 
     def dimension_files(self, name: str) -> list[str]:
@@ -455,7 +586,7 @@ class Archive:
     def _read_table(self, path: str) -> pa.Table:
         try:
             with self.fs.open(path, "rb") as f:
-                return pq.read_table(f)
+                return pq.read_table(f, page_checksum_verification=True)
         except (pa.ArrowException, OSError) as exc:
             if isinstance(exc, FileNotFoundError | PermissionError):
                 raise
@@ -502,11 +633,20 @@ class Archive:
             return None
 
     def _write_table(self, table: pa.Table, path: str) -> None:
-        self._write_bytes(path, lambda f: pq.write_table(table, f, compression="zstd"))
+        self._write_bytes(
+            path, lambda f: pq.write_table(table, f, compression="zstd", write_page_checksum=True)
+        )
 
-    def _write_metadata(self, folder: str, dataset: str, key: str, sort: list[str], rows: int) -> None:
+    def _write_metadata(
+        self, folder: str, dataset: str, key: str, sort: list[str], rows: int, *, shards: int = 1
+    ) -> None:
         meta = BucketMetadata(
-            dataset=dataset, key_field=key, num_buckets=self.buckets, sort_fields=sort, rows=rows
+            dataset=dataset,
+            key_field=key,
+            num_buckets=self.buckets,
+            num_shards=shards,
+            sort_fields=sort,
+            rows=rows,
         )
         data = msgspec.json.format(msgspec.json.encode(meta), indent=2)
         self._write_bytes(posixpath.join(folder, "metadata.json"), lambda f: f.write(data))
@@ -529,6 +669,12 @@ class Archive:
         except OSError as exc:
             msg = f"cannot write the archive at {self.url}: {exc}"
             raise BackendUnavailable(msg) from exc
+
+
+def _merged(tables: list[pa.Table]) -> pa.Table:
+    """``tables`` as one, sorted, each event once."""
+    merged = pa.concat_tables(tables, promote_options="permissive")
+    return drop_repeated(merged.sort_by([(f, "ascending") for f in EVENT_SORT]), "event_id")
 
 
 def _day_of(folder: str) -> date | None:

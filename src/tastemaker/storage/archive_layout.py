@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from typing import NamedTuple
 
 import mmh3
 import msgspec
@@ -20,7 +21,7 @@ from tastemaker.errors import ConfigError
 LAYOUT_VERSION = 1
 HASH_TYPE = "MURMUR3_32"
 HASH_SEED = 0
-BUCKET_FILE = re.compile(r"^bucket-(\d{5})-of-(\d{5})\.parquet$")
+BUCKET_FILE = re.compile(r"^bucket-(\d{5})-of-(\d{5})(?:-shard-(\d{5}))?\.parquet$")
 
 
 class BucketMetadata(msgspec.Struct, kw_only=True, rename="camel", omit_defaults=False):
@@ -61,11 +62,22 @@ def buckets_of(keys: Iterable[str], buckets: int) -> np.ndarray:
     return np.fromiter((distinct[k] for k in keys), dtype=np.int32, count=len(keys))
 
 
-def bucket_file_name(bucket: int, buckets: int) -> str:
-    return f"bucket-{bucket:05d}-of-{buckets:05d}.parquet"
+class BucketFile(NamedTuple):
+    bucket: int
+    buckets: int
+    shard: int
 
 
-def parse_bucket_file(name: str) -> tuple[int, int] | None:
-    """(bucket, bucket count) of a bucket file name, or None for any other file."""
+def bucket_file_name(bucket: int, buckets: int, shard: int = 0) -> str:
+    """Shard 0 is the plain scio-smb name; a busy day's bucket gets more shards, each sorted on its
+    own, until the day is sealed back into one file (see ``Archive`` on shards)."""
+    suffix = f"-shard-{shard:05d}" if shard else ""
+    return f"bucket-{bucket:05d}-of-{buckets:05d}{suffix}.parquet"
+
+
+def parse_bucket_file(name: str) -> BucketFile | None:
+    """(bucket, bucket count, shard) of a bucket file name, or None for any other file."""
     match = BUCKET_FILE.match(name)
-    return (int(match.group(1)), int(match.group(2))) if match else None
+    if match is None:
+        return None
+    return BucketFile(int(match.group(1)), int(match.group(2)), int(match.group(3) or 0))
