@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+import pyarrow.parquet as pq
 import pytest
 
 from tastemaker.engines.base import JobInput
@@ -130,3 +131,24 @@ def test_new_artists_join_is_a_sort_merge_join_without_shuffle(
     assert "SortMergeJoin" in plan, plan
     assert "Exchange" not in plan, plan
     assert "Bucketed: true" in plan, plan
+
+
+def test_a_page_damaged_mid_file_fails_the_spark_run_naming_the_file(
+    world: World2025, spark_engine: SparkEngine, tmp_path: Path
+) -> None:
+    """parquet-mr verifies the archive's page checksums: a flipped byte is an error that names the
+    file, not other numbers (Spark cannot leave one file out of its bucketed tables, so it stops)."""
+    copy = tmp_path / "archive"
+    shutil.copytree(world.archive.path(), copy)
+    archive = Archive(str(copy), buckets=BUCKETS)
+    victim = Path(next(iter(archive.event_files_by_bucket(date(2025, 1, 3), date(2025, 1, 4)).values()))[0])
+    meta = pq.read_metadata(victim)
+    ts = meta.row_group(0).column(meta.schema.names.index("ts"))
+    data = bytearray(victim.read_bytes())
+    data[ts.data_page_offset + ts.total_compressed_size // 2] ^= 0x10
+    victim.write_bytes(bytes(data))
+    job = WrappedJob(archive, world.stores["spark"], YEAR, spark_engine)
+    archive.remove_tree(job.stage_dir)  # the copy holds the finished run's stages: start over
+    with pytest.raises(Exception, match=victim.name) as raised:
+        job.run()
+    assert "checksum" in str(raised.value).lower()

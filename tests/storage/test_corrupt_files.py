@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import msgspec
+import pyarrow.parquet as pq
 import pytest
 
 from tastemaker.config import Config
@@ -131,3 +132,33 @@ def test_compaction_sets_a_damaged_bucket_file_aside(world: ArchivedWorld, tmp_p
     assert str(victim) in archive.damaged
     events = archive.read_events(day, day + timedelta(days=1))
     assert "late" in events.column("event_id").to_pylist()
+
+
+def test_a_page_damaged_mid_file_is_left_out_of_wrapped_and_reported(
+    world: ArchivedWorld, tmp_path: Path
+) -> None:
+    """DuckDB's Parquet reader checks no page checksums: the engine reads through the archive's
+    verified reader, so a flipped byte is a reported, left-out file, not other numbers."""
+    whole = listeners(world)
+    copy = tmp_path / "archive"
+    shutil.copytree(world.archive.path(), copy)
+    archive = Archive(str(copy), buckets=world.archive.buckets)
+    day = next(d for d in archive.days() if d.year == YEAR)
+    victim = Path(next(iter(archive.event_files_by_bucket(day, day + timedelta(days=1)).values()))[0])
+    meta = pq.read_metadata(victim)
+    ts = meta.row_group(0).column(meta.schema.names.index("ts"))
+    data = bytearray(victim.read_bytes())
+    data[ts.data_page_offset + ts.total_compressed_size // 2] ^= 0x10
+    victim.write_bytes(bytes(data))
+    assert str(victim) in {
+        p
+        for paths in archive.event_files_by_bucket(date(2025, 1, 1), date(2026, 1, 1)).values()
+        for p in paths
+    }  # the footer reads
+
+    job = WrappedJob(archive, world.store, YEAR, DuckDBEngine())
+    archive.remove_tree(job.stage_dir)  # the copy holds the finished run's stages: start over
+    report = job.run()
+    assert list(report.damaged) == [str(victim)]
+    assert "restore it from a backup" in report.damaged[str(victim)]
+    assert 0 < report.listeners <= whole

@@ -106,7 +106,10 @@ def wrapped(
         "buckets_resumed": report.groups_resumed,
         "dimensions": dimensions,
         "seconds": {**{k: round(v, 2) for k, v in report.seconds.items()}, "total": total_s},
+        "damaged_files": report.damaged,
     }
+    for why in report.damaged.values():
+        click.echo(f"warning: {why}; the recaps leave its events out", err=True)
     if as_json:
         click.echo(msgspec.json.encode(summary).decode())
         return

@@ -55,6 +55,8 @@ class JobReport:
     groups_resumed: int = 0
     listeners: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
+    damaged: dict[str, str] = field(default_factory=dict)
+    """Archive files left out because they could not be read: path -> why (and what to do)."""
 
 
 @dataclass
@@ -100,6 +102,7 @@ class WrappedJob:
         started = time.perf_counter()
         report.listeners = self._write_recaps(groups, population)
         report.seconds["recaps"] = time.perf_counter() - started
+        report.damaged = dict(self.archive.damaged)
         return report
 
     # --- stage 1 -------------------------------------------------------------------------------
