@@ -160,4 +160,3 @@ def register_filesystem(con: duckdb.DuckDBPyConnection, archive: Archive) -> Non
         for p in con.list_filesystems()
     ):
         con.register_filesystem(archive.fs)
-
