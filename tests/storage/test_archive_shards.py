@@ -9,9 +9,12 @@ from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from click.testing import CliRunner
 
+from tastemaker.cli import cli
 from tastemaker.errors import ConfigError
 from tastemaker.events.schema import Play
 from tastemaker.storage.archive import Archive, DamagedFile
@@ -167,7 +170,73 @@ def test_any_byte_changed_inside_a_page_is_caught_by_its_checksum(tmp_path: Path
         damaged = bytearray(pristine)
         damaged[offset] ^= 0x01
         path.write_bytes(bytes(damaged))
-        with pytest.raises(DamagedFile, match=path.name):
-            archive.read_events(DAY, DAY + timedelta(days=1))
+        with pytest.raises(DamagedFile, match=path.name):  # read directly: named
+            archive._read_table(str(path))
+        listing = Archive(str(tmp_path), buckets=1)  # listed for a job: left out and reported
+        assert listing.read_events(DAY, DAY + timedelta(days=1)).num_rows == 0
+        assert list(listing.damaged) == [str(path)]
     path.write_bytes(pristine)
-    assert sum(event_ids(archive).values()) == 2000
+    assert sum(event_ids(Archive(str(tmp_path), buckets=1)).values()) == 2000
+
+
+def counting_reads(archive: Archive) -> list[str]:
+    """The paths ``archive`` reads whole from now on."""
+    reads: list[str] = []
+    original = archive._read_table
+
+    def read(path: str) -> pa.Table:
+        reads.append(path)
+        return original(path)
+
+    archive._read_table = read  # type: ignore[method-assign]
+    return reads
+
+
+def test_a_file_as_compaction_wrote_it_is_trusted_and_any_other_verified(tmp_path: Path) -> None:
+    """The engines' readers verify no checksums, so listing verifies every file metadata.json does
+    not record as written (changed since, or written just before a crash); recorded ones are not read."""
+    archive = Archive(str(tmp_path), buckets=2)
+    archive.append(batch(400, 0))
+    archive.compact([DAY])
+    meta = json.loads((Path(archive.day_dir(DAY)) / "metadata.json").read_text())
+    assert sorted(meta["written"]) == sorted(day_files(archive))
+    for name, (size, mtime_ns) in meta["written"].items():
+        stat = day_files(archive)[name].stat()
+        assert (stat.st_size, stat.st_mtime_ns) == (size, mtime_ns)
+
+    listing = Archive(str(tmp_path), buckets=2)
+    reads = counting_reads(listing)
+    assert sum(map(len, listing.event_files_by_bucket(DAY, DAY + timedelta(days=1)).values())) == 2
+    assert reads == []  # footers only
+
+    touched = next(iter(day_files(archive).values()))
+    touched.write_bytes(touched.read_bytes())  # same bytes, a new mtime: no longer as written
+    listing = Archive(str(tmp_path), buckets=2)
+    reads = counting_reads(listing)
+    assert sum(map(len, listing.event_files_by_bucket(DAY, DAY + timedelta(days=1)).values())) == 2
+    assert reads == [str(touched)] and not listing.damaged
+
+
+def test_archive_verify_records_good_files_and_names_damaged_ones(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    archive = Archive(str(data_dir / "archive"), buckets=16)
+    archive.append(batch(600, 0))
+    archive.compact([DAY])
+    meta_path = Path(archive.day_dir(DAY)) / "metadata.json"
+    meta = json.loads(meta_path.read_text())
+    meta["written"] = {}  # an archive from before the record existed
+    meta_path.write_text(json.dumps(meta))
+
+    ok = CliRunner().invoke(cli, ["--data-dir", str(data_dir), "archive", "verify", "--no-progress"], obj={})
+    assert ok.exit_code == 0, ok.output
+    assert "verified 1 day(s); 0 damaged file(s)" in ok.output
+    assert sorted(json.loads(meta_path.read_text())["written"]) == sorted(day_files(archive))
+
+    victim = sorted(day_files(archive).values())[0]
+    data = bytearray(victim.read_bytes())
+    data[len(data) // 3] ^= 0x01
+    victim.write_bytes(bytes(data))
+    bad = CliRunner().invoke(cli, ["--data-dir", str(data_dir), "archive", "verify", "--no-progress"], obj={})
+    assert bad.exit_code == 1
+    assert f"damaged: archive file {victim} is damaged" in bad.output
+    assert victim.name not in json.loads(meta_path.read_text())["written"]

@@ -140,6 +140,29 @@ def archive_compact(ctx: click.Context, rebucket: bool, no_progress: bool) -> No
     click.echo(f"compacted {done} day(s)")
 
 
+@archive.command("verify")
+@click.option("--no-progress", is_flag=True, help="No progress bar.")
+@click.pass_context
+@friendly_errors
+def archive_verify(ctx: click.Context, no_progress: bool) -> None:
+    """Read every archive file with its Parquet page checksums verified; record the good ones so jobs
+    trust them without reading them first (run once on an archive written before this record
+    existed, or after restoring files). Exits 1 when any file is damaged, naming each."""
+    archive = open_archive(config_from(ctx))
+    bar = tqdm(total=len(archive.days()), unit=" days", file=sys.stderr, disable=no_progress, desc="verify")
+
+    def advance(_day: date) -> None:
+        bar.update(1)
+
+    damaged = archive.verify(on_day=advance)
+    bar.close()
+    for why in damaged.values():
+        click.echo(f"damaged: {why}", err=True)
+    click.echo(f"verified {len(archive.days())} day(s); {len(damaged)} damaged file(s)")
+    if damaged:
+        ctx.exit(1)
+
+
 @archive.command("info")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 @click.pass_context

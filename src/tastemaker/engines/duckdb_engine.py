@@ -11,6 +11,7 @@ baseline).
 
 from __future__ import annotations
 
+import os
 import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
@@ -31,10 +32,9 @@ _PLAYS = """
            CAST((epoch // 3600000) % 24 AS INTEGER) AS hour,
            track_id, ms_played AS ms,
            CASE WHEN ms_played >= 30000 THEN 1 ELSE 0 END AS stream
-    FROM (SELECT user_id, epoch_ms(ts) AS epoch, track_id, ms_played, type FROM events_in) e
+    FROM (SELECT user_id, epoch_ms(ts) AS epoch, track_id, ms_played, type FROM read_parquet($files)) e
     WHERE type IN ('play', 'skip') AND ms_played > 0
 """
-_PLAYS_COLUMNS = ("user_id", "ts", "track_id", "ms_played", "type")
 """Calendar fields by integer arithmetic on epoch milliseconds (1970-01-01 was a Thursday, weekday 3):
 the time-zone-aware functions on TIMESTAMPTZ cost more than reading the files."""
 _USER_TRACKS = """
@@ -52,12 +52,9 @@ _PLAY_GENRES = """
 _KNOWN_ARTISTS = """
     CREATE OR REPLACE TEMP TABLE known_artists AS
     SELECT DISTINCT e.user_id, t.artist_id
-    FROM events_in e JOIN tracks t ON e.track_id = t.track_id
+    FROM read_parquet($files) e JOIN tracks t ON e.track_id = t.track_id
     WHERE e.type IN ('play', 'skip') AND e.ms_played > 0 AND t.artist_id IS NOT NULL
 """
-_KNOWN_ARTISTS_COLUMNS = ("user_id", "track_id", "ms_played", "type")
-"""The events are read by ``Archive.read_columns`` (page checksums verified, a damaged file left out
-and reported) and scanned by DuckDB from Arrow; DuckDB's own Parquet reader checks no checksums."""
 
 
 class DuckDBEngine:
@@ -75,10 +72,13 @@ class DuckDBEngine:
         """``parallel`` buckets run at once, each on its own connection (an in-memory database with
         its own ``memory_limit``) from its own thread: a bucket's many small statements and the Python
         around them leave a core idle that a second bucket fills (measured: 1.58 cores used with one).
-        ``wrap`` wraps each new connection (the benchmark times statements with it)."""
+        Each connection gets its share of the cores (``threads``, by default the cores divided by
+        ``parallel``): two connections of two threads each on two cores ran 8 % slower than two of
+        one (16 buckets of the 100M benchmark set). ``wrap`` wraps each new connection (the
+        benchmark times statements with it)."""
         self.bucketed = bucketed
         self.parallel = max(1, parallel) if bucketed else 1
-        self.threads = threads
+        self.threads = threads or max(1, (os.cpu_count() or 1) // self.parallel)
         self.memory_limit = memory_limit
         self.wrap = wrap
         self._local = threading.local()
@@ -114,20 +114,19 @@ class DuckDBEngine:
     def run(self, job: JobInput, queries: Mapping[str, str], buckets: Sequence[int]) -> dict[str, pa.Table]:
         register_filesystem(self.con, job.archive)
         self._load_tracks(job.dimension("tracks"))
-        self._relation(_PLAYS, job.archive.read_columns(job.files(buckets), _PLAYS_COLUMNS))
+        self._relation(_PLAYS, job.files(buckets), _empty_events_sql())
         self.con.execute(_USER_TRACKS)
         self.con.execute(_PLAY_GENRES)
-        history = job.archive.read_columns(job.files(buckets, history=True), _KNOWN_ARTISTS_COLUMNS)
-        self._relation(_KNOWN_ARTISTS, history)
+        self._relation(_KNOWN_ARTISTS, job.files(buckets, history=True), _empty_events_sql())
         return {name: self.con.sql(sql).to_arrow_table() for name, sql in queries.items()}
 
-    def _relation(self, sql: str, events: pa.Table) -> None:
-        """Build a relation from ``events``, an Arrow table DuckDB scans in place."""
-        self.con.register("events_in", events)
-        try:
-            self.con.execute(sql)
-        finally:
-            self.con.unregister("events_in")
+    def _relation(self, sql: str, files: list[str], empty: str) -> None:
+        """Build a relation from ``files``; from an empty typed stand-in when there are none."""
+        if files:
+            self.con.execute(sql, {"files": files})
+        else:
+            self.con.execute(f"CREATE OR REPLACE TEMP VIEW empty_events AS {empty}")
+            self.con.execute(sql.replace("read_parquet($files)", "empty_events"))
 
     def _load_tracks(self, files: list[str]) -> None:
         self.con  # noqa: B018  (opens this thread's connection, so its state exists)
@@ -160,3 +159,11 @@ def register_filesystem(con: duckdb.DuckDBPyConnection, archive: Archive) -> Non
         for p in con.list_filesystems()
     ):
         con.register_filesystem(archive.fs)
+
+
+def _empty_events_sql() -> str:
+    return (
+        "SELECT CAST(NULL AS VARCHAR) AS user_id, CAST(NULL AS TIMESTAMPTZ) AS ts, "
+        "CAST(NULL AS VARCHAR) AS track_id, CAST(NULL AS BIGINT) AS ms_played, "
+        "CAST(NULL AS VARCHAR) AS type WHERE false"
+    )

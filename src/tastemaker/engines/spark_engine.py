@@ -143,7 +143,7 @@ class SparkEngine:
                 .config("spark.ui.showConsoleProgress", "false")
                 .config("spark.sql.catalogImplementation", "in-memory")
                 .config("spark.sql.warehouse.dir", str(self.warehouse / "warehouse"))
-                # the archive writes page checksums: a page damaged mid-file fails the run naming it
+                # the archive writes page checksums: a file damaged after listing fails the run
                 .config("spark.hadoop.parquet.page.verify-checksum.enabled", "true")
                 .getOrCreate()
             )

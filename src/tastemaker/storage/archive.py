@@ -39,7 +39,6 @@ import msgspec
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from fsspec.implementations.local import LocalFileSystem
 
@@ -170,7 +169,9 @@ class Archive:
         self._sharded: set[date] | None = None
         self.damaged: dict[str, str] = {}
         """Files left out because they could not be read: path -> the error (what a job reports)."""
-        self._checked: dict[str, int] = {}
+        self._checked: dict[str, tuple[int, int]] = {}
+        self._fresh: dict[str, tuple[int, int]] = {}
+        """Bucket files this process wrote whose folder's metadata.json does not list them yet."""
 
     # --- paths -----------------------------------------------------------------------------------
     def path(self, *parts: str) -> str:
@@ -318,12 +319,12 @@ class Archive:
                 total += self._seal_bucket(folder, bucket, shards, rows)
                 continue
             if rows is None:
-                total += sum(self._rows_in(path) for _, path in shards)  # untouched: footers suffice
+                total += sum(self._footer_rows(path) for _, path in shards)  # untouched: footers suffice
                 most_shards = max(most_shards, len(shards))
                 continue
             rows = drop_repeated(rows, "event_id")
             written = self._add_to_bucket(folder, bucket, shards, rows)
-            total += sum(self._rows_in(path) for _, path in written)
+            total += sum(self._footer_rows(path) for _, path in written)
             most_shards = max(most_shards, len(written))
         self._write_metadata(folder, EVENTS, "user_id", EVENT_SORT, total, shards=most_shards)
         if self._sharded is not None:
@@ -441,6 +442,41 @@ class Archive:
             self.fs.rm(path)
         return len(table)
 
+    def verify(self, *, on_day: Callable[[date], None] | None = None) -> dict[str, str]:
+        """Read every day's bucket files with their page checksums verified and record the good ones
+        in metadata.json as written, so jobs trust them without reading them first (an archive from
+        before the record existed, or files restored from a backup). Returns the damaged: path -> why."""
+        found: dict[str, str] = {}
+        with self._compaction_lock():
+            for day in self.days():
+                folder = self.day_dir(day)
+                written = self._manifest(folder)
+                for path in self._list(folder, suffix=".parquet"):
+                    if parse_bucket_file(posixpath.basename(path)) is None:
+                        continue
+                    stamp = self._stamp(path)
+                    if written.get(posixpath.basename(path)) == stamp:
+                        continue
+                    try:
+                        self._read_table(path)
+                    except DamagedFile as exc:
+                        found[path] = self.damaged[path] = str(exc)
+                        continue
+                    self._fresh[path] = stamp
+                meta = self.metadata(folder)
+                self._write_metadata(
+                    folder,
+                    meta.dataset,
+                    meta.key_field,
+                    meta.sort_fields,
+                    meta.rows,
+                    shards=meta.num_shards,
+                    untrusted=[p for p in found if posixpath.dirname(p) == folder],
+                )
+                if on_day is not None:
+                    on_day(day)
+        return found
+
     # --- forgetting a listener (privacy/forget.py) -------------------------------------------------
     def forget_user(self, user_id: str) -> int:
         """Rewrite every Parquet file holding rows of ``user_id`` without them; returns rows removed.
@@ -519,6 +555,7 @@ class Archive:
             if not start <= day < end:
                 continue
             by_bucket = shards_by_bucket(self._list(self.day_dir(day), suffix=".parquet"))
+            written = self._manifest(self.day_dir(day))
             for bucket, shards in sorted(by_bucket.items()):
                 for parsed, path in self._live_shards(shards):
                     if parsed.buckets != self.buckets:
@@ -527,7 +564,7 @@ class Archive:
                             "run `tastemaker archive compact --rebucket` first"
                         )
                         raise ConfigError(msg)
-                    if self._usable(path):
+                    if self._usable(path, written):
                         found.setdefault(bucket, []).append(self.uri(path))
         return found
 
@@ -539,43 +576,6 @@ class Archive:
         files = [p for paths in self.event_files_by_bucket(start, end).values() for p in paths]
         tables = [self._read_table(p if self.local else self.fs._strip_protocol(p)) for p in files]
         return pa.concat_tables(tables) if tables else EVENT_SCHEMA.empty_table()
-
-    def read_columns(self, files: Sequence[str], columns: Sequence[str]) -> pa.Table:
-        """``columns`` of ``files`` (URLs from ``event_files_by_bucket``) as one table, every page's
-        checksum verified; a damaged file is left out, logged and recorded in ``damaged``.
-
-        Engines read through this rather than their own Parquet readers, which (DuckDB's, for one)
-        check no page checksums and return other numbers for a file damaged mid-way. The files are
-        read together (threaded) and only when that fails one by one, to find the damaged ones."""
-        paths = [f if self.local else self.fs._strip_protocol(f) for f in files]
-        if not paths:
-            return pa.schema([EVENT_SCHEMA.field(c) for c in columns]).empty_table()
-        try:
-            return self._read_verified(paths, columns)
-        except (pa.ArrowException, OSError):
-            tables = []
-            for path in paths:
-                try:
-                    tables.append(self._read_verified([path], columns))
-                except (pa.ArrowException, OSError) as exc:
-                    if isinstance(exc, FileNotFoundError | PermissionError):
-                        raise
-                    error = DamagedFile(path, exc)
-                    self.damaged[path] = str(error)
-                    log.error("%s; it is left out", error)
-            schema = pa.schema([EVENT_SCHEMA.field(c) for c in columns])
-            return pa.concat_tables(tables) if tables else schema.empty_table()
-
-    def _read_verified(self, paths: Sequence[str], columns: Sequence[str]) -> pa.Table:
-        dataset = ds.dataset(
-            list(paths),
-            schema=pa.schema([EVENT_SCHEMA.field(c) for c in columns]),
-            format=ds.ParquetFileFormat(
-                default_fragment_scan_options=ds.ParquetFragmentScanOptions(page_checksum_verification=True)
-            ),
-            filesystem=None if self.local else self.fs,
-        )
-        return dataset.to_table(columns=list(columns))
 
     def dimension_rows(self, name: str) -> int:
         """Rows of dimension ``name`` (0 when it was never exported)."""
@@ -630,28 +630,48 @@ class Archive:
                 raise
             raise DamagedFile(path, exc) from exc
 
-    def _usable(self, path: str) -> bool:
-        """Whether ``path``'s Parquet footer reads; a damaged file is logged and recorded, not raised.
+    def _usable(self, path: str, written: dict[str, tuple[int, int]] | None = None) -> bool:
+        """Whether a job may read ``path``; a damaged file is logged and recorded, not raised.
 
-        Checked once per file size in this process (a rewrite by compaction changes the size, and a
-        file that stays the same size is checked once)."""
+        The footer must read. A file still as compaction wrote it (size and mtime as ``written``, the
+        folder's metadata.json, records) is trusted past that; any other — changed since, or never
+        recorded because a crash came first — is read whole with its page checksums verified, since
+        the engines' own readers (DuckDB's) verify none. Checked once per (size, mtime) in this process.
+        """
         try:
-            size = int(self.fs.size(path))
-            if self._checked.get(path) == size:
+            stamp = self._stamp(path)
+            if self._checked.get(path) == stamp:
                 return True
             with self.fs.open(path, "rb") as f:
                 pq.read_metadata(f)
-        except (pa.ArrowException, OSError) as exc:
+            if written is not None and written.get(posixpath.basename(path)) != stamp:
+                self._read_table(path)
+        except (pa.ArrowException, OSError, DamagedFile) as exc:
             if isinstance(exc, FileNotFoundError):
                 return False
-            error = DamagedFile(path, exc)
+            error = exc if isinstance(exc, DamagedFile) else DamagedFile(path, exc)
             self.damaged[path] = str(error)
             log.error("%s; it is left out", error)
             return False
-        self._checked[path] = size
+        self._checked[path] = stamp
         return True
 
-    def _rows_in(self, path: str) -> int:
+    def _stamp(self, path: str) -> tuple[int, int]:
+        """(size, mtime_ns) of a local file; (size, 0) in an object store, whose objects change only
+        by being written anew."""
+        if self.local:
+            st = Path(path).stat()
+            return (st.st_size, st.st_mtime_ns)
+        return (int(self.fs.size(path)), 0)
+
+    def _manifest(self, folder: str) -> dict[str, tuple[int, int]]:
+        """The files metadata.json records as written (none when it is missing or older)."""
+        try:
+            return {name: (int(v[0]), int(v[1])) for name, v in self.metadata(folder).written.items()}
+        except (FileNotFoundError, msgspec.DecodeError):
+            return {}
+
+    def _footer_rows(self, path: str) -> int:
         """The row count in a Parquet file's footer (0 for a damaged file, which listings leave out)."""
         if not self._usable(path):
             return 0
@@ -674,10 +694,27 @@ class Archive:
         self._write_bytes(
             path, lambda f: pq.write_table(table, f, compression="zstd", write_page_checksum=True)
         )
+        if parse_bucket_file(posixpath.basename(path)) is not None:
+            self._fresh[path] = self._stamp(path)  # recorded by the folder's next metadata.json
 
     def _write_metadata(
-        self, folder: str, dataset: str, key: str, sort: list[str], rows: int, *, shards: int = 1
+        self,
+        folder: str,
+        dataset: str,
+        key: str,
+        sort: list[str],
+        rows: int,
+        *,
+        shards: int = 1,
+        untrusted: Iterable[str] = (),
     ) -> None:
+        present = {posixpath.basename(p) for p in self._list(folder, suffix=".parquet")}
+        present -= {posixpath.basename(p) for p in untrusted}
+        written = {name: v for name, v in self._manifest(folder).items() if name in present}
+        for path in [p for p in self._fresh if posixpath.dirname(p) == folder]:
+            stamp = self._fresh.pop(path)
+            if posixpath.basename(path) in present:
+                written[posixpath.basename(path)] = stamp
         meta = BucketMetadata(
             dataset=dataset,
             key_field=key,
@@ -685,6 +722,7 @@ class Archive:
             num_shards=shards,
             sort_fields=sort,
             rows=rows,
+            written=written,
         )
         data = msgspec.json.format(msgspec.json.encode(meta), indent=2)
         self._write_bytes(posixpath.join(folder, "metadata.json"), lambda f: f.write(data))

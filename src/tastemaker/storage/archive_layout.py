@@ -40,6 +40,9 @@ class BucketMetadata(msgspec.Struct, kw_only=True, rename="camel", omit_defaults
     filename_suffix: str = ".parquet"
     codec: str = "zstd"
     rows: int = 0
+    written: dict[str, tuple[int, int]] = {}
+    """Tastemaker's own: each file as compaction left it, name -> (size, mtime_ns). A file that still
+    matches was checked as it was written; any other is verified page by page before a job reads it."""
 
 
 def check_bucket_count(buckets: int) -> int:
