@@ -450,6 +450,8 @@ class Archive:
         with self._compaction_lock():
             for day in self.days():
                 folder = self.day_dir(day)
+                if not self.fs.exists(posixpath.join(folder, "metadata.json")):
+                    continue  # a first compaction cut short: the next one writes it, and the record
                 written = self._manifest(folder)
                 for path in self._list(folder, suffix=".parquet"):
                     if parse_bucket_file(posixpath.basename(path)) is None:
