@@ -40,6 +40,30 @@ def test_recap_story_and_cards_are_served_to_their_listener_only(live_server: Li
         live_server.client(live_server.admin_token) as admin,
     ):
         check_wrapped(live_server, alice, admin)
+    check_damaged_file_is_left_out_and_named(live_server)
+
+
+def check_damaged_file_is_left_out_and_named(live_server: LiveServer) -> None:
+    """A page damaged mid-file (the footer still reads) is caught by its checksum before DuckDB, which
+    checks none, reads it: the run goes on without it, names it, and records the sound files."""
+    data_dir = live_server.platform.config.data_dir
+    day = data_dir / "archive" / "events" / f"date={YEAR}-06-02"
+    (victim,) = day.glob("bucket-*.parquet")
+    data = bytearray(victim.read_bytes())
+    data[len(data) // 3] ^= 0x01
+    victim.write_bytes(bytes(data))
+    meta = json.loads((day / "metadata.json").read_text())
+    meta["written"] = {}  # and the day as an archive from before the record: its files get verified
+    (day / "metadata.json").write_text(json.dumps(meta))
+
+    result = CliRunner().invoke(
+        cli, ["--data-dir", str(data_dir), "wrapped", str(YEAR), "--no-progress", "--json", "--fresh"], obj={}
+    )
+    assert result.exit_code == 0, result.output
+    assert f"warning: archive file {victim} is damaged" in result.output
+    summary = json.loads(result.output.strip().splitlines()[-1])
+    assert list(summary["damaged_files"]) == [str(victim)] and summary["listeners"] == 1
+    assert json.loads((day / "metadata.json").read_text())["written"] == {}  # the damaged one is not recorded
 
 
 def check_wrapped(live_server: LiveServer, alice: httpx.Client, admin: httpx.Client) -> None:

@@ -34,6 +34,19 @@ def _compact(archive: Archive, *, rebucket: bool, progress: bool) -> int:
     return done
 
 
+def _verify(archive: Archive, *, progress: bool, everything: bool = False) -> dict[str, str]:
+    """Files not recorded as written are read with their checksums verified and recorded (a stat per
+    file when all are, as compaction leaves them), so the engines read only sound files."""
+    bar = tqdm(total=len(archive.days()), unit=" days", file=sys.stderr, disable=not progress, desc="verify")
+
+    def advance(_day: date) -> None:
+        bar.update(1)
+
+    damaged = archive.verify(everything=everything, on_day=advance)
+    bar.close()
+    return damaged
+
+
 @cli.command()
 @click.argument("year", type=click.IntRange(FIRST_YEAR, LAST_YEAR))
 @click.option(
@@ -63,7 +76,8 @@ def wrapped(
 ) -> None:
     """Make YEAR's Wrapped recap for every listener with plays that year.
 
-    Folds the archive's staged events into its buckets, exports the tracks/artists/users dimensions
+    Folds the archive's staged events into its buckets, verifies the checksums of any file not as
+    compaction wrote it (a damaged one is left out and named), exports the tracks/artists/users dimensions
     from the Store, runs every statistic bucket by bucket on the chosen engine, and stores one recap
     per listener (served at GET /v1/users/{user}/wrapped/YEAR). Resumable: an interrupted run picks up
     at the first unfinished bucket; --fresh starts over.
@@ -83,6 +97,7 @@ def wrapped(
                 err=True,
             )
         _compact(archive, rebucket=False, progress=progress)
+        _verify(archive, progress=progress)
         if not archive.days():
             msg = (
                 "the archive holds no events yet: the archiver writes it as events arrive (tastemaker serve)"
@@ -141,21 +156,17 @@ def archive_compact(ctx: click.Context, rebucket: bool, no_progress: bool) -> No
 
 
 @archive.command("verify")
+@click.option("--all", "everything", is_flag=True, help="Also re-read files recorded as written (bit rot).")
 @click.option("--no-progress", is_flag=True, help="No progress bar.")
 @click.pass_context
 @friendly_errors
-def archive_verify(ctx: click.Context, no_progress: bool) -> None:
-    """Read every archive file with its Parquet page checksums verified; record the good ones so jobs
-    trust them without reading them first (run once on an archive written before this record
-    existed, or after restoring files). Exits 1 when any file is damaged, naming each."""
+def archive_verify(ctx: click.Context, everything: bool, no_progress: bool) -> None:
+    """Read the archive's files with their Parquet page checksums verified and record the good ones,
+    so jobs trust them without reading them first. By default only files not recorded as compaction
+    wrote them (an older archive, restored files; `wrapped` does this itself); --all re-reads every
+    file to find bytes rotted in place. Exits 1 when any file is damaged, naming each."""
     archive = open_archive(config_from(ctx))
-    bar = tqdm(total=len(archive.days()), unit=" days", file=sys.stderr, disable=no_progress, desc="verify")
-
-    def advance(_day: date) -> None:
-        bar.update(1)
-
-    damaged = archive.verify(on_day=advance)
-    bar.close()
+    damaged = _verify(archive, progress=not no_progress, everything=everything)
     for why in damaged.values():
         click.echo(f"damaged: {why}", err=True)
     click.echo(f"verified {len(archive.days())} day(s); {len(damaged)} damaged file(s)")

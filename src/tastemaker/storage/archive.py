@@ -442,10 +442,14 @@ class Archive:
             self.fs.rm(path)
         return len(table)
 
-    def verify(self, *, on_day: Callable[[date], None] | None = None) -> dict[str, str]:
-        """Read every day's bucket files with their page checksums verified and record the good ones
-        in metadata.json as written, so jobs trust them without reading them first (an archive from
-        before the record existed, or files restored from a backup). Returns the damaged: path -> why."""
+    def verify(
+        self, *, everything: bool = False, on_day: Callable[[date], None] | None = None
+    ) -> dict[str, str]:
+        """Read every day's bucket files that metadata.json does not record as written, with their
+        page checksums verified, and record the good ones, so jobs trust them without reading them
+        first (an archive from before the record existed, files restored from a backup); a recorded
+        file costs a stat. ``everything`` reads recorded files too, to find bytes rotted in place.
+        Returns the damaged: path -> why."""
         found: dict[str, str] = {}
         with self._compaction_lock():
             for day in self.days():
@@ -453,18 +457,24 @@ class Archive:
                 if not self.fs.exists(posixpath.join(folder, "metadata.json")):
                     continue  # a first compaction cut short: the next one writes it, and the record
                 written = self._manifest(folder)
+                checked = 0
                 for path in self._list(folder, suffix=".parquet"):
                     if parse_bucket_file(posixpath.basename(path)) is None:
                         continue
                     stamp = self._stamp(path)
-                    if written.get(posixpath.basename(path)) == stamp:
+                    if not everything and written.get(posixpath.basename(path)) == stamp:
                         continue
+                    checked += 1
                     try:
                         self._read_table(path)
                     except DamagedFile as exc:
                         found[path] = self.damaged[path] = str(exc)
                         continue
                     self._fresh[path] = stamp
+                if on_day is not None:
+                    on_day(day)
+                if not checked:
+                    continue  # every file as recorded: nothing to write
                 meta = self.metadata(folder)
                 self._write_metadata(
                     folder,
@@ -475,8 +485,6 @@ class Archive:
                     shards=meta.num_shards,
                     untrusted=[p for p in found if posixpath.dirname(p) == folder],
                 )
-                if on_day is not None:
-                    on_day(day)
         return found
 
     # --- forgetting a listener (privacy/forget.py) -------------------------------------------------
