@@ -156,7 +156,8 @@ def test_profile_shows_tops_audio_taste_and_personality(
     for term in ("Short term", "Medium term", "Long term"):
         page.get_by_role("tab", name=term).click()
         wait_until(lambda: artists.locator("li").count() > 0, what=f"{term} artists")
-    assert page.get_by_test_id("top-genres").locator("li").count() > 0
+    genres = page.get_by_test_id("top-genres").locator("li")  # its own request, after the artists'
+    wait_until(lambda: genres.count() > 0, what="top genres")
     page.get_by_test_id("audio-taste").wait_for()
     assert page.get_by_test_id("personality-axis").count() == 4
     shots(page, "profile")
