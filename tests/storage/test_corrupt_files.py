@@ -113,13 +113,17 @@ def test_compaction_sets_a_damaged_bucket_file_aside(world: ArchivedWorld, tmp_p
     archive = Archive(str(copy), buckets=world.archive.buckets)
     day = archive.days()[3]
     victim = Path(archive.event_files_by_bucket(day, day + timedelta(days=1))[1][0])
+    lost = set(pq.read_table(victim, columns=["event_id"]).column("event_id").to_pylist())
+    whole = archive.read_events(day, day + timedelta(days=1)).num_rows
     with victim.open("r+b") as f:  # bytes overwritten in the middle: the footer still reads
         f.seek(victim.stat().st_size // 3)
         f.write(b"\xff" * 64)
     with pytest.raises(DamagedFile, match=str(victim)):  # read directly: named
         archive._read_table(str(victim))
-    assert str(victim) not in archive.read_events(day, day + timedelta(days=1)).column("event_id")
-    assert str(victim) in archive.damaged  # listed for a job: left out and reported
+    kept = archive.read_events(day, day + timedelta(days=1))  # listed for a job: left out, reported
+    assert lost and kept.num_rows == whole - len(lost)
+    assert not lost & set(kept.column("event_id").to_pylist())
+    assert str(victim) in archive.damaged
 
     # a late event in the damaged file's bucket: compaction (bucket by bucket) has to read that file
     parsed = parse_bucket_file(victim.name)
