@@ -6,6 +6,7 @@ The world spans December 2024 to January 2025, so the job has a history before t
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from datetime import date
@@ -153,3 +154,27 @@ def test_a_page_damaged_mid_file_is_left_out_of_the_spark_run_and_reported(
     assert list(report.damaged) == [str(victim)]
     assert "checksum" in report.damaged[str(victim)].lower()
     assert report.listeners > 50
+
+
+def test_a_page_rotted_in_place_fails_the_spark_run_on_its_checksum(
+    world: World2025, spark_engine: SparkEngine, tmp_path: Path
+) -> None:
+    """Bytes that rot with size and mtime unchanged pass the listing (the file is as recorded), so
+    Spark's own page-checksum verification is what stops the run instead of reading other numbers."""
+    copy = tmp_path / "archive"
+    shutil.copytree(world.archive.path(), copy)
+    archive = Archive(str(copy), buckets=BUCKETS)
+    assert archive.verify() == {}  # every file recorded as sound (copytree changed their mtimes)
+    victim = Path(next(iter(archive.event_files_by_bucket(date(2025, 1, 3), date(2025, 1, 4)).values()))[0])
+    stat = victim.stat()
+    meta = pq.read_metadata(victim)
+    ts = meta.row_group(0).column(meta.schema.names.index("ts"))
+    data = bytearray(victim.read_bytes())
+    data[ts.data_page_offset + ts.total_compressed_size // 2] ^= 0x10
+    victim.write_bytes(bytes(data))
+    os.utime(victim, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    job = WrappedJob(archive, world.stores["spark"], YEAR, spark_engine)
+    archive.remove_tree(job.stage_dir)
+    with pytest.raises(Exception, match=r"(?i)checksum") as raised:
+        job.run()
+    assert victim.name in str(raised.value)
