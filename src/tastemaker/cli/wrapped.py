@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import time
+from collections.abc import Callable, Iterator
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -21,30 +23,32 @@ if TYPE_CHECKING:  # Parquet and fsspec load when a command needs them, not on e
 FIRST_YEAR, LAST_YEAR = 2002, 2100  # ListenBrainz's earliest listen; anything past 2100 is a typo
 
 
-def _compact(archive: Archive, *, rebucket: bool, progress: bool) -> int:
-    """Staged runs folded in and every day sealed into one file per bucket (fewest files for a job)."""
-    days = archive.days_to_compact(rebucket=rebucket, seal=True)
-    bar = tqdm(total=len(days), unit=" days", file=sys.stderr, disable=not progress, desc="compact")
+@contextlib.contextmanager
+def _days_bar(total: int, desc: str, *, progress: bool) -> Iterator[Callable[[date], None]]:
+    """A progress bar over days on stderr, and the ``on_day`` callback that advances it."""
+    bar = tqdm(total=total, unit=" days", file=sys.stderr, disable=not progress, desc=desc)
 
     def advance(_day: date) -> None:
         bar.update(1)
 
-    done = archive.compact(days, rebucket=rebucket, seal=True, on_day=advance)
-    bar.close()
-    return done
+    try:
+        yield advance
+    finally:
+        bar.close()
+
+
+def _compact(archive: Archive, *, rebucket: bool, progress: bool) -> int:
+    """Staged runs folded in and every day sealed into one file per bucket (fewest files for a job)."""
+    days = archive.days_to_compact(rebucket=rebucket, seal=True)
+    with _days_bar(len(days), "compact", progress=progress) as on_day:
+        return archive.compact(days, rebucket=rebucket, seal=True, on_day=on_day)
 
 
 def _verify(archive: Archive, *, progress: bool, everything: bool = False) -> dict[str, str]:
     """Files not recorded as written are read with their checksums verified and recorded (a stat per
     file when all are, as compaction leaves them), so the engines read only sound files."""
-    bar = tqdm(total=len(archive.days()), unit=" days", file=sys.stderr, disable=not progress, desc="verify")
-
-    def advance(_day: date) -> None:
-        bar.update(1)
-
-    damaged = archive.verify(everything=everything, on_day=advance)
-    bar.close()
-    return damaged
+    with _days_bar(len(archive.days()), "verify", progress=progress) as on_day:
+        return archive.verify(everything=everything, on_day=on_day)
 
 
 @cli.command()

@@ -147,9 +147,10 @@ class Archive:
     """One archive folder (or object-store prefix).
 
     A damaged file is not allowed to take the rest down: listing for a job checks each bucket file's
-    Parquet footer (cheap: the last bytes) and leaves out, logs and records in ``damaged`` any that
-    fail, so Wrapped and the engines serve every other file; compaction moves a damaged bucket file
-    aside (``*.damaged``) instead of failing the day forever.
+    Parquet footer (cheap: the last bytes), and reads whole, page checksums verified, any file not as
+    compaction recorded it; it leaves out, logs and records in ``damaged`` any that fail, so Wrapped
+    and the engines serve every other file. Compaction moves a damaged bucket file aside
+    (``*.damaged``) instead of failing the day forever.
     """
 
     def __init__(
